@@ -1,0 +1,102 @@
+/**
+ * Every metric this service exports, on a Registry of its own (never prom-client's global one), so
+ * several app instances in one process (tests) never collide. Prefix `cdc_`; no user ids in labels.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface Metrics {
+  registry: Registry;
+  /** Telegram commands by command and outcome (ok, refused, invalid, limited, error). */
+  commands: Counter<"command" | "outcome">;
+  /** Collections by final outcome (done, partial, failed, cancelled). */
+  jobs: Counter<"outcome">;
+  jobDuration: Histogram<"outcome">;
+  /** Seconds from submit to the first track starting. */
+  queueWait: Histogram;
+  /** Jobs per queue and state, sampled at scrape time. */
+  queueJobs: Gauge<"queue" | "state">;
+  /** Tracks by outcome (done, cached, failed, needs_review, cancelled). */
+  tracks: Counter<"outcome">;
+  cacheHits: Counter<"kind">;
+  telegramErrors: Counter<"method" | "code">;
+  /** Requests turned away by a limit, by kind (flood, bucket, per_person, queue_full, http). */
+  rateLimited: Counter<"kind">;
+  burns: Counter<"outcome">;
+  /** Refusals of people not on the allowlist. */
+  refusals: Counter;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "cdc_" });
+  const registers = [registry];
+  return {
+    registry,
+    commands: new Counter({
+      name: "cdc_commands_total",
+      help: "Telegram commands by command and outcome",
+      labelNames: ["command", "outcome"],
+      registers,
+    }),
+    jobs: new Counter({
+      name: "cdc_jobs_total",
+      help: "Collections finished, by outcome",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: "cdc_job_duration_seconds",
+      help: "Time from submit to the end of a collection",
+      labelNames: ["outcome"],
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 3600],
+      registers,
+    }),
+    queueWait: new Histogram({
+      name: "cdc_queue_wait_seconds",
+      help: "Time from submit until the first track starts",
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900],
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: "cdc_queue_jobs",
+      help: "Jobs per queue and state",
+      labelNames: ["queue", "state"],
+      registers,
+    }),
+    tracks: new Counter({
+      name: "cdc_tracks_total",
+      help: "Tracks by outcome",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: "cdc_cache_hits_total",
+      help: "Track cache hits by kind (file, telegram)",
+      labelNames: ["kind"],
+      registers,
+    }),
+    telegramErrors: new Counter({
+      name: "cdc_telegram_api_errors_total",
+      help: "Telegram Bot API errors by method and error code",
+      labelNames: ["method", "code"],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: "cdc_rate_limited_total",
+      help: "Requests turned away by a limit, by kind",
+      labelNames: ["kind"],
+      registers,
+    }),
+    burns: new Counter({
+      name: "cdc_burns_total",
+      help: "CD burns by outcome",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    refusals: new Counter({
+      name: "cdc_unauthorized_total",
+      help: "Updates from people not on the allowlist",
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createConfig } from "../../src/core/config/load.js";
+import { formatDoctor, runDoctor, ytDlpAgeDays } from "../../src/core/doctor.js";
+
+/** A PATH holding only the named programs (symlinks to the real ones). */
+function pathWith(programs: string[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cdc-path-"));
+  for (const program of programs) symlinkSync(`/usr/bin/${program}`, path.join(dir, program));
+  return dir;
+}
+
+describe("doctor", () => {
+  it("fails with the install command when yt-dlp is not on PATH", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdc-doc-"));
+    const { config } = createConfig({ dataDir }, {});
+    const env = { PATH: pathWith(["redis-server", "ffmpeg", "ffprobe", "cdrdao", "sh"]) };
+    const results = await runDoctor({ config, role: "worker", configSource: "test", env });
+    const ytdlp = results.find((r) => r.name === "yt-dlp")!;
+    expect(ytdlp.status).toBe("fail");
+    expect(ytdlp.detail).toBe("yt-dlp not found");
+    expect(ytdlp.fix).toContain("apt-get install -y yt-dlp");
+    expect(results.find((r) => r.name === "ffmpeg")?.status).toBe("ok");
+    const table = formatDoctor(results);
+    expect(table).toMatch(/FAIL\s+yt-dlp\s+yt-dlp not found/);
+    expect(table).toContain("1 problem(s) must be fixed.");
+  });
+
+  it("only warns about a missing cdrdao when this role does not burn", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdc-doc-"));
+    const { config } = createConfig({ dataDir }, {});
+    const env = { PATH: pathWith(["redis-server", "ffmpeg", "ffprobe", "yt-dlp", "python3"]) };
+    const worker = await runDoctor({ config, role: "worker", configSource: "test", env });
+    expect(worker.find((r) => r.name === "cdrdao")?.status).toBe("warn");
+    const burner = await runDoctor({ config, role: "burner", configSource: "test", env });
+    expect(burner.find((r) => r.name === "cdrdao")?.status).toBe("fail");
+  });
+
+  it("warns when yt-dlp is older than 60 days", async () => {
+    expect(ytDlpAgeDays("2026.11.01", new Date("2026-11-23T00:00:00Z"))).toBe(22);
+    expect(ytDlpAgeDays("2023.03.04", new Date("2026-11-23T00:00:00Z"))).toBeGreaterThan(60);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdc-doc-"));
+    const { config } = createConfig({ dataDir }, {});
+    const results = await runDoctor({
+      config,
+      role: "worker",
+      configSource: "test",
+      now: new Date("2030-01-01"),
+    });
+    const ytdlp = results.find((r) => r.name === "yt-dlp")!;
+    expect(ytdlp.status).toBe("warn");
+    expect(ytdlp.detail).toMatch(/days old; YouTube breaks old versions/);
+  });
+
+  it("fails when the data directory cannot be written", async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), "cdc-doc-"));
+    const file = path.join(parent, "file");
+    mkdirSync(parent, { recursive: true });
+    await import("node:fs").then((fs) => fs.writeFileSync(file, "x"));
+    const { config } = createConfig({ dataDir: path.join(file, "sub") }, {});
+    const results = await runDoctor({ config, role: "worker", configSource: "test" });
+    expect(results.find((r) => r.name === "data directory")?.status).toBe("fail");
+  });
+
+  it("fails when REDIS_URL does not answer", async () => {
+    const { config } = createConfig(
+      { dataDir: mkdtempSync(path.join(os.tmpdir(), "cdc-doc-")) },
+      { REDIS_URL: "redis://127.0.0.1:1" },
+    );
+    const results = await runDoctor({ config, role: "worker", configSource: "test" });
+    const redis = results.find((r) => r.name === "redis")!;
+    expect(redis.status).toBe("fail");
+    expect(redis.fix).toContain("unset REDIS_URL");
+  });
+});
