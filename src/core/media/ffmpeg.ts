@@ -1,0 +1,331 @@
+/**
+ * ffmpeg and ffprobe through the process runner: transcode a downloaded recording into the library format
+ * with tags and cover art, report progress, and check the result's length against Spotify's.
+ *
+ * Why not fluent-ffmpeg: archived, and it no longer works properly with recent ffmpeg. The argument list
+ * below is small enough to own.
+ */
+import { randomBytes } from "node:crypto";
+import { rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { UserFacingError } from "../errors.js";
+import { ProcessError, runProcess } from "../process-runner.js";
+import { atomicMove, atomicWriteFile, type LibraryFormat } from "./library.js";
+
+/** Tags written into every file. Empty or missing values are left out. */
+export interface AudioTags {
+  title?: string;
+  artist?: string;
+  album?: string;
+  albumArtist?: string;
+  trackNumber?: number;
+  trackTotal?: number;
+  discNumber?: number;
+  discTotal?: number;
+  /** `YYYY`, `YYYY-MM` or `YYYY-MM-DD`. */
+  date?: string;
+  isrc?: string;
+}
+
+export interface TranscodeOptions {
+  input: string;
+  /** Final path; written through a temp name in the same folder and renamed at the end. */
+  output: string;
+  format: LibraryFormat;
+  /** Bitrate of lossy formats. @defaultValue 192 */
+  bitrateKbps?: number;
+  tags: AudioTags;
+  /** JPEG/PNG to embed (mp3, m4a, flac). Not embedded in opus (see {@link coverSupported}). */
+  coverPath?: string;
+  /** Spotify's duration: the 100 % mark of progress and the reference of the length check. */
+  durationSec: number;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** 0-100, from ffmpeg's `out_time_us`; 100 only once ffmpeg says `progress=end`. */
+  onProgress?: (percent: number) => void;
+  /** @defaultValue "ffmpeg" */
+  ffmpegPath?: string;
+  /** @defaultValue "ffprobe" */
+  ffprobePath?: string;
+  /** Difference from `durationSec` above which the result is flagged. @defaultValue 5 */
+  durationToleranceSec?: number;
+}
+
+export interface TranscodeResult {
+  path: string;
+  bytes: number;
+  /** Duration of the written file, from ffprobe. */
+  durationSec: number;
+  /** `durationSec` minus the expected duration. */
+  deltaSec: number;
+  /** True when |deltaSec| exceeds the tolerance: the match may be the wrong recording. */
+  durationMismatch: boolean;
+}
+
+/** Raised when ffmpeg or ffprobe fails. */
+export class MediaError extends UserFacingError {
+  override readonly name = "MediaError";
+  constructor(
+    code: "transcode_failed" | "probe_failed" | "transcode_aborted",
+    userMessage: string,
+    readonly detail = "",
+    options?: { cause?: unknown },
+  ) {
+    super(code, userMessage, options);
+  }
+}
+
+/**
+ * Opus in Ogg would need a hand-built METADATA_BLOCK_PICTURE comment; we skip cover embedding there (the
+ * collection folder still gets cover.jpg).
+ */
+export function coverSupported(format: LibraryFormat): boolean {
+  return format !== "opus";
+}
+
+const codecArgs: Record<LibraryFormat, (kbps: number) => string[]> = {
+  mp3: (kbps) => [
+    "-c:a",
+    "libmp3lame",
+    "-b:a",
+    `${kbps}k`,
+    "-id3v2_version",
+    "3",
+    "-write_id3v1",
+    "0",
+    "-f",
+    "mp3",
+  ],
+  m4a: (kbps) => ["-c:a", "aac", "-b:a", `${kbps}k`, "-movflags", "+faststart", "-f", "ipod"],
+  opus: (kbps) => ["-c:a", "libopus", "-b:a", `${kbps}k`, "-f", "ogg"],
+  flac: () => ["-c:a", "flac", "-f", "flac"],
+};
+
+/**
+ * ffmpeg `-metadata` arguments for a container. ffmpeg maps the generic names (title, album_artist,
+ * track, disc, date) to each container's own; ISRC is not generic: ID3 calls it `TSRC`, Vorbis comments
+ * `ISRC`, and the iTunes atoms have no slot for it (left out for m4a).
+ */
+export function metadataArgs(format: LibraryFormat, tags: AudioTags): string[] {
+  const pairs: [string, string | undefined][] = [
+    ["title", tags.title],
+    ["artist", tags.artist],
+    ["album", tags.album],
+    ["album_artist", tags.albumArtist],
+    [
+      "track",
+      tags.trackNumber !== undefined
+        ? tags.trackTotal
+          ? `${tags.trackNumber}/${tags.trackTotal}`
+          : String(tags.trackNumber)
+        : undefined,
+    ],
+    [
+      "disc",
+      tags.discNumber !== undefined
+        ? tags.discTotal
+          ? `${tags.discNumber}/${tags.discTotal}`
+          : String(tags.discNumber)
+        : undefined,
+    ],
+    ["date", tags.date],
+  ];
+  if (tags.isrc && format === "mp3") pairs.push(["TSRC", tags.isrc]);
+  if (tags.isrc && (format === "flac" || format === "opus")) pairs.push(["ISRC", tags.isrc]);
+  const args: string[] = [];
+  for (const [key, value] of pairs) {
+    if (value === undefined || value === "") continue;
+    // One argv entry per tag: no shell, so quotes and spaces need no escaping; newlines would only
+    // confuse players.
+    args.push("-metadata", `${key}=${value.replace(/[\r\n]+/g, " ")}`);
+  }
+  return args;
+}
+
+/** Parses `-progress pipe:1` key=value blocks into percentages. */
+export function createProgressParser(durationSec: number, onProgress: (percent: number) => void) {
+  const totalUs = durationSec * 1_000_000;
+  let last = -1;
+  return (line: string): void => {
+    const eq = line.indexOf("=");
+    if (eq < 0) return;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1).trim();
+    let percent: number | undefined;
+    if (key === "out_time_us" && totalUs > 0) {
+      const us = Number(value);
+      if (Number.isFinite(us) && us >= 0) percent = Math.min(99.9, (us / totalUs) * 100);
+    } else if (key === "progress" && value === "end") {
+      percent = 100;
+    }
+    if (percent !== undefined && percent > last) {
+      last = percent;
+      onProgress(Math.round(percent * 10) / 10);
+    }
+  };
+}
+
+/** Transcode `input` into `output` with tags and cover, then probe it and compare durations. */
+export async function transcode(options: TranscodeOptions): Promise<TranscodeResult> {
+  const ffmpeg = options.ffmpegPath ?? "ffmpeg";
+  const withCover = options.coverPath !== undefined && coverSupported(options.format);
+  const dir = path.dirname(options.output);
+  const temp = path.join(dir, `.${path.basename(options.output)}.${randomBytes(4).toString("hex")}.part`);
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", options.input];
+  if (withCover) args.push("-i", options.coverPath!);
+  args.push("-map", "0:a:0");
+  if (withCover) args.push("-map", "1:v:0", "-c:v", "mjpeg", "-disposition:v:0", "attached_pic");
+  // Drop the source's own tags (video titles, uploader) and chapters; ours follow.
+  args.push("-map_metadata", "-1", "-map_chapters", "-1");
+  args.push(...codecArgs[options.format](options.bitrateKbps ?? 192));
+  args.push(...metadataArgs(options.format, options.tags));
+  args.push("-progress", "pipe:1", "-nostats", temp);
+
+  const onLine = options.onProgress
+    ? createProgressParser(options.durationSec, options.onProgress)
+    : undefined;
+  try {
+    await runProcess(ffmpeg, args, {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      onStdoutLine: onLine,
+    });
+    const probed = await probe(temp, options.ffprobePath ?? "ffprobe");
+    await atomicMove(temp, options.output);
+    const { size } = await stat(options.output);
+    const deltaSec = probed.durationSec - options.durationSec;
+    return {
+      path: options.output,
+      bytes: size,
+      durationSec: probed.durationSec,
+      deltaSec,
+      durationMismatch: Math.abs(deltaSec) > (options.durationToleranceSec ?? 5),
+    };
+  } catch (err) {
+    await rm(temp, { force: true });
+    if (err instanceof ProcessError) {
+      if (err.failure === "aborted") {
+        throw new MediaError("transcode_aborted", "Converting the audio was cancelled.", "", { cause: err });
+      }
+      throw new MediaError("transcode_failed", "Converting the audio failed.", err.stderrTail, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export interface ProbeResult {
+  durationSec: number;
+  /** Format and audio-stream tags, keys lower-cased (ID3 `TSRC` arrives as `tsrc`). */
+  tags: Record<string, string>;
+  /** Codec of the first audio stream, e.g. `mp3`, `flac`, `aac`, `opus`. */
+  codec: string;
+  /** True when a stream is marked as attached picture (embedded cover). */
+  hasCover: boolean;
+  sampleRate: number;
+  channels: number;
+}
+
+interface ProbeJson {
+  format?: { duration?: string; tags?: Record<string, string> };
+  streams?: {
+    codec_type?: string;
+    codec_name?: string;
+    sample_rate?: string;
+    channels?: number;
+    duration?: string;
+    disposition?: { attached_pic?: number };
+    tags?: Record<string, string>;
+  }[];
+}
+
+/** Read duration, tags, codec and cover presence of a file with ffprobe. */
+export async function probe(
+  file: string,
+  ffprobePath = "ffprobe",
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
+  let json: ProbeJson;
+  try {
+    const result = await runProcess(
+      ffprobePath,
+      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "--", file],
+      { timeoutMs: 60_000, signal },
+    );
+    json = JSON.parse(result.stdout) as ProbeJson;
+  } catch (err) {
+    const detail = err instanceof ProcessError ? err.stderrTail : String(err);
+    throw new MediaError("probe_failed", "The audio file could not be read.", detail, { cause: err });
+  }
+  const streams = json.streams ?? [];
+  const audio = streams.find((s) => s.codec_type === "audio");
+  if (!audio) throw new MediaError("probe_failed", "The file has no audio.", file);
+  const tags: Record<string, string> = {};
+  for (const source of [json.format?.tags, audio.tags]) {
+    for (const [k, v] of Object.entries(source ?? {})) tags[k.toLowerCase()] ??= v;
+  }
+  const duration = Number(json.format?.duration ?? audio.duration ?? Number.NaN);
+  return {
+    durationSec: Number.isFinite(duration) ? duration : 0,
+    tags,
+    codec: audio.codec_name ?? "",
+    hasCover: streams.some((s) => s.codec_type === "video" && s.disposition?.attached_pic === 1),
+    sampleRate: Number(audio.sample_rate ?? 0),
+    channels: audio.channels ?? 0,
+  };
+}
+
+export interface FetchCoverOptions {
+  /** Stop reading and give up past this many bytes. */
+  maxBytes: number;
+  /** Where to write the image. */
+  dest: string;
+  signal?: AbortSignal;
+  /** @defaultValue 15000 */
+  timeoutMs?: number;
+}
+
+/**
+ * Fetch a cover image, refusing anything over `maxBytes` (checked on Content-Length and again while
+ * reading, so a lying server cannot fill the disk). Returns `dest`, or undefined when there is no usable
+ * image (HTTP error, not an image, too big, network failure). Throws only when `signal` aborts.
+ */
+export async function fetchCover(url: string, options: FetchCoverOptions): Promise<string | undefined> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+    const res = await fetch(parsed, { signal, redirect: "follow" });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const type = res.headers.get("content-type") ?? "";
+    const length = Number(res.headers.get("content-length") ?? "0");
+    if (!type.startsWith("image/") || length > options.maxBytes) {
+      await res.body.cancel();
+      return undefined;
+    }
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > options.maxBytes) {
+        await reader.cancel();
+        return undefined;
+      }
+      chunks.push(value);
+    }
+    if (total === 0) return undefined;
+    await atomicWriteFile(options.dest, Buffer.concat(chunks));
+    return options.dest;
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    return undefined;
+  }
+}

@@ -1,0 +1,438 @@
+/**
+ * yt-dlp, driven through the process runner: download one recording, by validated video id only, into a
+ * private temp folder, with JSON progress and the output path printed by yt-dlp itself.
+ *
+ * Why not yt-dlp-wrap: it parses only human progress lines and is unmaintained. Why the version check:
+ * an old yt-dlp exits 2 on any flag it does not know, so we pass only flags the installed one has.
+ */
+import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { UserFacingError } from "../errors.js";
+import { ProcessError, runProcess } from "../process-runner.js";
+import { atomicMove } from "./library.js";
+
+/** A YouTube video id: exactly 11 characters of `[A-Za-z0-9_-]`. */
+export const VIDEO_ID = /^[A-Za-z0-9_-]{11}$/;
+
+/** True when `id` is a well-formed video id (the only thing ever put into a yt-dlp URL). */
+export function isValidVideoId(id: string): boolean {
+  return VIDEO_ID.test(id);
+}
+
+/** Where audio is fetched from. */
+export type YtDlpSource =
+  | { kind: "youtube" }
+  | {
+      kind: "local";
+      baseUrl: string;
+      /**
+       * Extension put on the stand-in's audio URL. The generic extractor names the file after the URL's
+       * extension (without one the file ends in `.unknown_video`). @defaultValue "m4a"
+       */
+      audioExt?: "m4a" | "webm";
+    };
+
+export interface YtDlpOptions {
+  /** yt-dlp program. @defaultValue "yt-dlp" */
+  path?: string;
+  /** Netscape cookies file (copied per download, because yt-dlp writes the jar back on exit). */
+  cookiesFile?: string;
+  /** Operator's extra arguments; dangerous ones are refused, ones newer than the installed yt-dlp dropped. */
+  extraArgs?: readonly string[];
+  source: YtDlpSource;
+  /** Largest download accepted, in MB. */
+  maxFileMb: number;
+}
+
+/** One progress tick of a download. */
+export interface DownloadProgress {
+  downloadedBytes: number;
+  totalBytes?: number;
+  /** 0-100 when the total is known. */
+  percent?: number;
+  /** Bytes per second. */
+  speed?: number;
+  etaSec?: number;
+}
+
+export interface DownloadOptions {
+  /** Folder the finished file is moved into. Partial files never appear here. */
+  dir: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
+export interface DownloadResult {
+  path: string;
+  bytes: number;
+}
+
+export interface YtDlp {
+  /** The installed version, e.g. `2023.03.04` (asked once, then remembered). */
+  version(): Promise<string>;
+  /** Download the best audio of `videoId` without re-encoding. Throws {@link YtDlpError}. */
+  download(videoId: string, options: DownloadOptions): Promise<DownloadResult>;
+}
+
+/** How a download failed, for the person and for the retry policy. */
+export type YtDlpErrorKind =
+  | "invalid_id"
+  | "unavailable"
+  | "sign_in"
+  | "bot_check"
+  | "rate_limited"
+  | "network"
+  | "too_large"
+  | "no_file"
+  | "timeout"
+  | "aborted"
+  | "too_old"
+  | "not_installed"
+  | "unknown";
+
+const messages: Record<YtDlpErrorKind, [permanent: boolean, userMessage: string]> = {
+  invalid_id: [true, "That recording id is not valid, so nothing was downloaded."],
+  unavailable: [true, "The matched recording is unavailable (removed, private or blocked)."],
+  sign_in: [true, "The matched recording needs a signed-in account (age-restricted or members-only)."],
+  bot_check: [
+    false,
+    "The audio source asked to confirm we are not a bot; cookies may help. Will retry later.",
+  ],
+  rate_limited: [false, "The audio source is rate-limiting downloads right now. Will retry later."],
+  network: [false, "A network problem interrupted the download. Will retry."],
+  too_large: [true, "The matched recording is larger than the download size limit."],
+  no_file: [false, "The downloader finished without producing a file."],
+  timeout: [false, "The download took too long and was stopped."],
+  aborted: [true, "The download was cancelled."],
+  too_old: [true, "The installed yt-dlp is too old for this service; please update it."],
+  not_installed: [true, "yt-dlp is not installed on this worker."],
+  unknown: [false, "The download failed for an unexpected reason."],
+};
+
+/** A failed download, with a sentence for the person and whether retrying can help. */
+export class YtDlpError extends UserFacingError {
+  override readonly name = "YtDlpError";
+  /** True when retrying cannot help (unavailable, age/sign-in, too large, cancelled). */
+  readonly permanent: boolean;
+  constructor(
+    readonly kind: YtDlpErrorKind,
+    /** The last lines yt-dlp wrote, for logs (never shown to the person). */
+    readonly detail = "",
+    options?: { cause?: unknown },
+  ) {
+    const [permanent, userMessage] = messages[kind];
+    super(`download_${kind}`, userMessage, options);
+    this.permanent = permanent;
+  }
+}
+
+// Order matters: a 404 page says "Unable to download" too, and the bot check says "Sign in".
+const patterns: [YtDlpErrorKind, RegExp][] = [
+  ["too_large", /larger than max-filesize/i],
+  ["bot_check", /confirm (that )?you(’|')?re not a bot|not a robot/i],
+  [
+    "sign_in",
+    /confirm your age|age[- ]restricted|inappropriate for some users|members[- ]only|join this channel|requires payment|sign in to view/i,
+  ],
+  [
+    "unavailable",
+    /video unavailable|this video is (not |no longer )?(available|unavailable)|has been removed|private video|this video is private|account associated with this video has been terminated|copyright|HTTP Error 40[34]|HTTP Error 410|not available in your country|does not exist|Incomplete YouTube ID/i,
+  ],
+  ["rate_limited", /HTTP Error 429|too many requests/i],
+  [
+    "network",
+    /unable to download|connection (refused|reset|aborted)|timed out|name resolution|network is unreachable|no route to host|IncompleteRead|urlopen error|HTTP Error 5\d\d|remote end closed|ssl|EOF occurred/i,
+  ],
+  ["sign_in", /sign in/i],
+];
+
+/** Classify yt-dlp's stderr into a {@link YtDlpError}. */
+export function classifyYtDlpError(stderr: string): YtDlpError {
+  const errorLines = stderr
+    .split(/\r?\n/)
+    .filter((l) => /^ERROR:|larger than max-filesize/i.test(l))
+    .join("\n");
+  const text = errorLines || stderr;
+  for (const [kind, re] of patterns) if (re.test(text)) return new YtDlpError(kind, tail(stderr));
+  return new YtDlpError("unknown", tail(stderr));
+}
+
+function tail(text: string, lines = 6): string {
+  return text.trim().split(/\r?\n/).slice(-lines).join("\n");
+}
+
+/** A yt-dlp flag and the first release that has it. */
+interface FlagInfo {
+  since: string;
+  /** How many values follow the flag. */
+  values: number;
+}
+
+/**
+ * Flags we use or that operators commonly add, with the first stable release that knows them
+ * (checked against `yt-dlp --help` of 2023.03.04 for the ones at or before it).
+ */
+export const flagSince: Record<string, FlagInfo> = {
+  "--ignore-config": { since: "2021.01.01", values: 0 },
+  "--no-playlist": { since: "2021.01.01", values: 0 },
+  "--newline": { since: "2021.01.01", values: 0 },
+  "--cookies": { since: "2021.01.01", values: 1 },
+  "--max-filesize": { since: "2021.01.01", values: 1 },
+  "--progress-template": { since: "2021.06.23", values: 1 },
+  "--progress": { since: "2021.10.09", values: 0 },
+  "--print": { since: "2021.10.09", values: 1 },
+  "--paths": { since: "2021.01.08", values: 1 },
+  "--use-extractors": { since: "2022.09.01", values: 1 },
+  "--ies": { since: "2022.09.01", values: 1 },
+  "--no-quiet": { since: "2023.06.21", values: 0 },
+  "--xff": { since: "2023.06.21", values: 1 },
+  "--netrc-cmd": { since: "2023.07.06", values: 1 },
+  "--impersonate": { since: "2024.03.10", values: 1 },
+  "--js-runtimes": { since: "2025.11.12", values: 1 },
+  "--remote-components": { since: "2025.11.12", values: 1 },
+};
+
+/** Extra arguments that could run programs, read other configs or add URLs: never accepted. */
+const REFUSED = [
+  "--exec",
+  "--exec-before-download",
+  "--no-exec",
+  "--config-location",
+  "--config-locations",
+  "--batch-file",
+  "-a",
+  "--load-info-json",
+  "--external-downloader",
+  "--downloader",
+  "--external-downloader-args",
+  "--downloader-args",
+  "--use-postprocessor",
+  "--plugin-dirs",
+  "--netrc-cmd",
+  "--output",
+  "-o",
+  "--paths",
+  "-P",
+  "--print-to-file",
+  "--update",
+  "-U",
+  "--update-to",
+  "--ffmpeg-location",
+  "--postprocessor-args",
+  "--ppa",
+];
+
+/** Raised at start-up for extra arguments that are not allowed. */
+export class UnsafeYtDlpArgsError extends UserFacingError {
+  constructor(flag: string) {
+    super("ytdlp_args_refused", `The yt-dlp argument ${flag} is not allowed in download.ytDlpExtraArgs.`);
+  }
+}
+
+/** Throw {@link UnsafeYtDlpArgsError} for any refused flag (also in `--flag=value` form). */
+export function checkExtraArgs(args: readonly string[]): void {
+  for (const arg of args) {
+    const flag = arg.startsWith("--") ? (arg.split("=")[0] ?? arg) : arg;
+    if (REFUSED.includes(flag) || flag.startsWith("--exec")) throw new UnsafeYtDlpArgsError(flag);
+    if (arg === "--") throw new UnsafeYtDlpArgsError(arg);
+  }
+}
+
+/** Compare two yt-dlp versions (`2023.03.04`, `2023.03.04.1`, nightly `2023.05.29.044647`). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** True when yt-dlp `version` knows `flag` (flags missing from the table are assumed known). */
+export function supportsFlag(version: string, flag: string): boolean {
+  const info = flagSince[flag.split("=")[0] ?? flag];
+  return info === undefined || compareVersions(version, info.since) >= 0;
+}
+
+/** Drop extra arguments (and their values) that the installed yt-dlp would reject. */
+export function filterExtraArgs(
+  version: string,
+  args: readonly string[],
+): { kept: string[]; dropped: string[] } {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const info = flagSince[arg.split("=")[0] ?? arg];
+    const takes = info && !arg.includes("=") ? info.values : 0;
+    const group = args.slice(i, i + 1 + takes);
+    if (supportsFlag(version, arg)) kept.push(...group);
+    else dropped.push(...group);
+    i += takes;
+  }
+  return { kept, dropped };
+}
+
+const REQUIRED_FLAGS = ["--ies", "--print", "--progress-template", "--progress"];
+const FILE_MARK = "cdc-file:";
+
+function numberOrUndefined(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** Parse one `download:%(progress)j` line; undefined for anything else. */
+export function parseProgressLine(line: string): DownloadProgress | undefined {
+  if (!line.startsWith("{")) return undefined;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const downloadedBytes = numberOrUndefined(raw.downloaded_bytes);
+  if (downloadedBytes === undefined) return undefined;
+  const totalBytes = numberOrUndefined(raw.total_bytes) ?? numberOrUndefined(raw.total_bytes_estimate);
+  const progress: DownloadProgress = { downloadedBytes };
+  if (totalBytes !== undefined && totalBytes > 0) {
+    progress.totalBytes = totalBytes;
+    progress.percent = Math.min(100, (downloadedBytes / totalBytes) * 100);
+  }
+  const speed = numberOrUndefined(raw.speed);
+  if (speed !== undefined) progress.speed = speed;
+  const eta = numberOrUndefined(raw.eta);
+  if (eta !== undefined) progress.etaSec = eta;
+  return progress;
+}
+
+/** Build a yt-dlp driver. Refused extra arguments throw here, at start-up. */
+export function createYtDlp(options: YtDlpOptions): YtDlp {
+  const binary = options.path ?? "yt-dlp";
+  const extraArgs = [...(options.extraArgs ?? [])];
+  checkExtraArgs(extraArgs);
+  if (options.source.kind === "local") {
+    const url = new URL(options.source.baseUrl); // throws early on a bad URL
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new Error("local source must be http(s)");
+  }
+  let versionPromise: Promise<string> | undefined;
+
+  const version = (): Promise<string> => {
+    versionPromise ??= runProcess(binary, ["--version"], { timeoutMs: 30_000 })
+      .then((r) => r.stdout.trim().split(/\s+/)[0] ?? "")
+      .catch((err: unknown) => {
+        versionPromise = undefined; // try again next time (it may get installed)
+        if (err instanceof ProcessError && err.failure === "spawn") {
+          throw new YtDlpError("not_installed", err.message, { cause: err });
+        }
+        throw err;
+      });
+    return versionPromise;
+  };
+
+  const sourceUrl = (videoId: string): { url: string; ies: string } => {
+    const source = options.source;
+    if (source.kind === "youtube")
+      return { url: `https://www.youtube.com/watch?v=${videoId}`, ies: "youtube" };
+    const base = source.baseUrl.replace(/\/+$/, "");
+    // The generic extractor can reach any host: it is allowed only for the configured local stand-in.
+    return { url: `${base}/audio/${videoId}.${source.audioExt ?? "m4a"}`, ies: "generic" };
+  };
+
+  const download = async (videoId: string, opts: DownloadOptions): Promise<DownloadResult> => {
+    if (!isValidVideoId(videoId)) throw new YtDlpError("invalid_id", JSON.stringify(videoId));
+    const ver = await version();
+    const missing = REQUIRED_FLAGS.filter((f) => !supportsFlag(ver, f));
+    if (missing.length > 0) throw new YtDlpError("too_old", `yt-dlp ${ver} lacks ${missing.join(", ")}`);
+    const { kept } = filterExtraArgs(ver, extraArgs);
+
+    // A private folder inside the target: partial (.part) files stay there and go with it.
+    const work = await mkdtemp(path.join(opts.dir, ".ytdlp-"));
+    try {
+      const { url, ies } = sourceUrl(videoId);
+      const args = [
+        "--ignore-config",
+        "--no-playlist",
+        "--ies",
+        ies,
+        "-f",
+        "bestaudio",
+        "--max-filesize",
+        `${options.maxFileMb}M`,
+        "--no-mtime",
+        "--no-cache-dir",
+        "--paths",
+        work,
+        "-o",
+        "%(id)s.%(ext)s",
+        "--progress",
+        "--newline",
+        "--progress-template",
+        "download:%(progress)j",
+        // --print implies --quiet; with --verbose the log still goes to stderr, which is where the
+        // otherwise silent "larger than max-filesize" notice (exit 0, no file) can be seen.
+        "--print",
+        `after_move:${FILE_MARK}%(filepath)s`,
+        "--verbose",
+      ];
+      if (options.cookiesFile) {
+        const jar = path.join(work, "cookies.txt");
+        await copyFile(options.cookiesFile, jar);
+        args.push("--cookies", jar);
+      }
+      args.push(...kept, "--", url);
+
+      let printed: string | undefined;
+      let stderrLog = "";
+      try {
+        await runProcess(binary, args, {
+          cwd: work,
+          signal: opts.signal,
+          timeoutMs: opts.timeoutMs,
+          onStdoutLine: (line) => {
+            if (line.startsWith(FILE_MARK)) {
+              printed = line.slice(FILE_MARK.length);
+              return;
+            }
+            const progress = parseProgressLine(line);
+            if (progress) opts.onProgress?.(progress);
+          },
+          onStderrLine: (line) => {
+            if (/^(ERROR|WARNING):|max-filesize/.test(line))
+              stderrLog = (stderrLog + line + "\n").slice(-8000);
+          },
+        });
+      } catch (err) {
+        if (err instanceof ProcessError) {
+          if (err.failure === "aborted") throw new YtDlpError("aborted", "", { cause: err });
+          if (err.failure === "timeout") throw new YtDlpError("timeout", err.stderrTail, { cause: err });
+          if (err.failure === "spawn") throw new YtDlpError("not_installed", err.message, { cause: err });
+          throw withCause(classifyYtDlpError(stderrLog || err.stderrTail), err);
+        }
+        throw err;
+      }
+      if (printed === undefined) {
+        // Exit 0 without a file: --max-filesize and filters skip this way.
+        const classified = classifyYtDlpError(stderrLog);
+        throw classified.kind === "unknown" ? new YtDlpError("no_file", tail(stderrLog)) : classified;
+      }
+      const produced = path.resolve(work, printed);
+      if (path.dirname(produced) !== work)
+        throw new YtDlpError("no_file", `unexpected output path ${printed}`);
+      const info = await stat(produced).catch(() => undefined);
+      if (!info?.isFile() || info.size === 0) throw new YtDlpError("no_file", `missing output ${printed}`);
+      const dest = path.join(opts.dir, path.basename(produced));
+      await atomicMove(produced, dest);
+      return { path: dest, bytes: info.size };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  };
+
+  return { version, download };
+}
+
+function withCause(error: YtDlpError, cause: unknown): YtDlpError {
+  return new YtDlpError(error.kind, error.detail, { cause });
+}

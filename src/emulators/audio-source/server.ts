@@ -1,0 +1,264 @@
+/**
+ * Loopback stand-in for YouTube: searches answer in yt-dlp's flat-playlist JSON shape, and
+ * `/audio/{videoId}` serves noise-like audio as long as the upload claims to be, so real yt-dlp (generic
+ * extractor) and real ffmpeg can run end to end with no network.
+ *
+ * Audio is pink noise with a quiet low tone (sine alone would push loudnorm into odd modes), made once
+ * with ffmpeg per (video id, duration) and cached on disk; concurrent first requests share one ffmpeg run.
+ */
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { z } from "zod";
+import { runProcess } from "../../core/process-runner.js";
+import type { Track } from "../../core/spotify/types.js";
+import { flatPlaylistJson, searchVideos, videosFor, type FakeVideo } from "./catalog.js";
+
+/** Container of the served audio: AAC in MP4 (`m4a`) or Opus in WebM (`webm`). */
+export type AudioSourceFormat = "m4a" | "webm";
+
+export interface AudioSourceOptions {
+  tracks: Track[];
+  /** @defaultValue 0 (any free port) */
+  port?: number;
+  /** @defaultValue "ffmpeg" */
+  ffmpegPath?: string;
+  /** Where generated audio is kept between runs. */
+  cacheDir: string;
+  /** @defaultValue "m4a" */
+  format?: AudioSourceFormat;
+}
+
+export interface AudioSourceStats {
+  /** Requests to `/audio/...` per video id (yt-dlp's generic extractor makes two per download). */
+  audioRequests: Record<string, number>;
+  searches: number;
+}
+
+export interface AudioSourceControl {
+  /** Answer this status for a video's audio from now on (e.g. 404); `undefined` restores it. */
+  failAudio(videoId: string, status: number | undefined): void;
+  /** Wait this many ms between 16 KiB chunks of audio (0: full speed), so downloads can be cancelled. */
+  slowAudio(msPerChunk: number, chunkBytes?: number): void;
+  /** Add or replace tracks at run time. */
+  addTracks(tracks: Track[]): void;
+}
+
+export interface AudioSource {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  stats: AudioSourceStats;
+  control: AudioSourceControl;
+  /** Stop listening and drop open connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const searchParams = z.object({
+  q: z.string().min(1).max(500),
+  kind: z.enum(["isrc", "music", "video"]).default("video"),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+const mime: Record<AudioSourceFormat, string> = { m4a: "audio/mp4", webm: "audio/webm" };
+
+function encodeArgs(format: AudioSourceFormat): string[] {
+  return format === "m4a"
+    ? ["-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", "-f", "ipod"]
+    : ["-c:a", "libopus", "-b:a", "64k", "-f", "webm"];
+}
+
+/** Start the stand-in on 127.0.0.1. */
+export async function startAudioSource(options: AudioSourceOptions): Promise<AudioSource> {
+  const ffmpeg = options.ffmpegPath ?? "ffmpeg";
+  const format = options.format ?? "m4a";
+  const videos = new Map<string, FakeVideo>();
+  const tracks: Track[] = [];
+  const addTracks = (list: Track[]) => {
+    for (const track of list) {
+      const at = tracks.findIndex((t) => t.id === track.id);
+      if (at >= 0) tracks[at] = track;
+      else tracks.push(track);
+      for (const video of videosFor(track)) videos.set(video.id, video);
+    }
+  };
+  addTracks(options.tracks);
+  await mkdir(options.cacheDir, { recursive: true });
+
+  const stats: AudioSourceStats = { audioRequests: {}, searches: 0 };
+  const failures = new Map<string, number>();
+  let slowMs = 0;
+  let chunkBytes = 16 * 1024;
+  const generating = new Map<string, Promise<string>>();
+
+  const audioFile = (video: FakeVideo): Promise<string> => {
+    const file = path.join(options.cacheDir, `${video.id}-${video.durationSec}s.${format}`);
+    let pending = generating.get(file);
+    if (!pending) {
+      pending = (async () => {
+        if (
+          await stat(file)
+            .then((s) => s.size > 0)
+            .catch(() => false)
+        )
+          return file;
+        // Another process may generate the same file: write a private temp name, then rename.
+        const temp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
+        const d = video.durationSec;
+        const seed = Number.parseInt(video.id.slice(0, 6).replace(/[^0-9]/g, "") || "1", 10) % 100000;
+        const graph =
+          `anoisesrc=c=pink:d=${d}:a=0.25:r=44100:seed=${seed}[n];` +
+          `sine=f=${80 + (seed % 60)}:d=${d}:r=44100,volume=0.2[s];` +
+          `[n][s]amix=inputs=2:duration=first,aformat=channel_layouts=stereo[out]`;
+        try {
+          await runProcess(
+            ffmpeg,
+            [
+              "-hide_banner",
+              "-nostdin",
+              "-loglevel",
+              "error",
+              "-y",
+              "-filter_complex",
+              graph,
+              "-map",
+              "[out]",
+              ...encodeArgs(format),
+              temp,
+            ],
+            { timeoutMs: 120_000 },
+          );
+          await rename(temp, file);
+        } catch (err) {
+          await rm(temp, { force: true });
+          throw err;
+        }
+        return file;
+      })();
+      generating.set(file, pending);
+      pending.catch(() => generating.delete(file)); // let a later request try again
+    }
+    return pending;
+  };
+
+  const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+
+  const serveAudio = async (req: http.IncomingMessage, res: http.ServerResponse, videoId: string) => {
+    stats.audioRequests[videoId] = (stats.audioRequests[videoId] ?? 0) + 1;
+    const failure = failures.get(videoId);
+    if (failure !== undefined) {
+      res.writeHead(failure, { "content-type": "text/plain" });
+      res.end(`error ${failure}`);
+      return;
+    }
+    const video = videos.get(videoId);
+    if (!video) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("no such video");
+      return;
+    }
+    const file = await audioFile(video);
+    const size = (await stat(file)).size;
+    let start = 0;
+    let end = size - 1;
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? "");
+    if (range && (range[1] || range[2])) {
+      start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      if (start >= size || start > end) {
+        res.writeHead(416, { "content-range": `bytes */${size}` });
+        res.end();
+        return;
+      }
+    }
+    const headers = {
+      "content-type": mime[format],
+      "content-length": String(end - start + 1),
+      "accept-ranges": "bytes",
+      ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
+    };
+    res.writeHead(range ? 206 : 200, headers);
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(file, { start, end, highWaterMark: chunkBytes });
+    res.on("close", () => stream.destroy());
+    for await (const chunk of stream) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+      if (slowMs > 0) await new Promise((r) => setTimeout(r, slowMs));
+    }
+    if (!res.destroyed) res.end();
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const audio = /^\/audio\/([A-Za-z0-9_-]{11})(?:\.(?:m4a|webm|mp4))?$/.exec(url.pathname);
+    if (audio && (req.method === "GET" || req.method === "HEAD")) {
+      await serveAudio(req, res, audio[1] ?? "");
+      return;
+    }
+    if (url.pathname === "/search" && req.method === "GET") {
+      stats.searches++;
+      const parsed = searchParams.safeParse(Object.fromEntries(url.searchParams));
+      if (!parsed.success) {
+        sendJson(res, 400, { error: parsed.error.issues.map((i) => i.message).join("; ") });
+        return;
+      }
+      const { q, kind, limit } = parsed.data;
+      sendJson(res, 200, flatPlaylistJson(q, searchVideos(tracks, q, kind, limit)));
+      return;
+    }
+    if (url.pathname === "/healthz") {
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    sendJson(res, 404, { error: "not found" });
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: String(err) });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats,
+    control: {
+      failAudio(videoId, status) {
+        if (status === undefined) failures.delete(videoId);
+        else failures.set(videoId, status);
+      },
+      slowAudio(ms, bytes) {
+        slowMs = Math.max(0, ms);
+        if (bytes !== undefined && bytes > 0) chunkBytes = bytes;
+      },
+      addTracks,
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
