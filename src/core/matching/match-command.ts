@@ -1,0 +1,114 @@
+/**
+ * `cd-collector match`: score candidates offline, one JSON object per line, for debugging a bad match or
+ * evaluating the scorer against a labelled set.
+ *
+ * Input lines:  `{"track": {title, artists, durationMs, explicit?, isrc?, ...}, "candidates": [{id, title, channel, durationSec?, views?, via?}]}`
+ * Output lines: `{"choice": {...} | null, "confidence": 0-100, "reasons": [...], "needsReview": bool}`
+ * or `{"error": "..."}` for a line that could not be read; processing goes on with the next line.
+ */
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { z } from "zod";
+import type { Track } from "../spotify/types.js";
+import { matchTrack, type MatchOptions } from "./scorer.js";
+import type { Candidate } from "./types.js";
+
+const trackSchema = z.object({
+  id: z.string().default(""),
+  title: z.string(),
+  artists: z.array(z.string()).min(1),
+  album: z.string().default(""),
+  albumArtist: z.string().default(""),
+  trackNumber: z.number().int().default(1),
+  discNumber: z.number().int().default(1),
+  durationMs: z.number().nonnegative(),
+  isrc: z.string().optional(),
+  explicit: z.boolean().default(false),
+  releaseDate: z.string().optional(),
+  coverUrl: z.string().optional(),
+  albumUpc: z.string().optional(),
+});
+
+const candidateSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{11}$/u, "a YouTube id is 11 characters of A-Z a-z 0-9 _ -"),
+  title: z.string(),
+  channel: z.string().default(""),
+  channelVerified: z.boolean().optional(),
+  durationSec: z.number().nonnegative().optional(),
+  views: z.number().nonnegative().optional(),
+  via: z.enum(["isrc", "music", "video"]).default("video"),
+});
+
+const lineSchema = z.object({
+  track: trackSchema,
+  candidates: z.array(candidateSchema),
+});
+
+/** Options of {@link runMatchCommand}. */
+export interface MatchCommandOptions extends MatchOptions {
+  /** Also print the top three scored candidates per line. @defaultValue false */
+  verbose?: boolean;
+}
+
+/** What {@link runMatchCommand} did. */
+export interface MatchCommandSummary {
+  /** Non-empty input lines read. */
+  lines: number;
+  /** Lines answered with `{error}`. */
+  errors: number;
+  /** Lines whose result needs review. */
+  needsReview: number;
+}
+
+function describeZod(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join(".") || "(line)"}: ${i.message}`).join("; ");
+}
+
+/**
+ * Read JSON lines `{track, candidates}` from `input`, write one result line per input line to `output`.
+ * Blank lines are skipped. Resolves when `input` ends (it does not end `output`).
+ */
+export async function runMatchCommand(
+  input: Readable,
+  output: Writable,
+  opts: MatchCommandOptions,
+): Promise<MatchCommandSummary> {
+  const summary: MatchCommandSummary = { lines: 0, errors: 0, needsReview: 0 };
+  const write = async (value: unknown) => {
+    if (!output.write(`${JSON.stringify(value)}\n`)) await once(output, "drain");
+  };
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let lineNo = 0;
+  for await (const line of rl) {
+    lineNo++;
+    if (line.trim() === "") continue;
+    summary.lines++;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (err) {
+      summary.errors++;
+      await write({ line: lineNo, error: `not JSON: ${err instanceof Error ? err.message : String(err)}` });
+      continue;
+    }
+    const parsed = lineSchema.safeParse(data);
+    if (!parsed.success) {
+      summary.errors++;
+      await write({ line: lineNo, error: describeZod(parsed.error) });
+      continue;
+    }
+    const track: Track = parsed.data.track;
+    const candidates: Candidate[] = parsed.data.candidates;
+    const result = matchTrack(track, candidates, opts);
+    if (result.needsReview) summary.needsReview++;
+    await write({
+      choice: result.choice,
+      confidence: result.confidence,
+      reasons: result.reasons,
+      needsReview: result.needsReview,
+      ...(opts.verbose === true ? { top: result.top } : {}),
+    });
+  }
+  return summary;
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { defaultMatchOptions, matchTrack, scoreCandidate } from "../../../src/core/matching/scorer.js";
+import type { Candidate } from "../../../src/core/matching/types.js";
+import type { Track } from "../../../src/core/spotify/types.js";
+
+const track = (over: Partial<Track> = {}): Track => ({
+  id: "0VjIjW4GlUZAMYd2vXMi3b",
+  title: "Blinding Lights",
+  artists: ["The Weeknd"],
+  album: "After Hours",
+  albumArtist: "The Weeknd",
+  trackNumber: 9,
+  discNumber: 1,
+  durationMs: 200_040,
+  explicit: false,
+  ...over,
+});
+
+const cand = (over: Partial<Candidate> = {}): Candidate => ({
+  id: "4NRXx6U8ABQ",
+  title: "Blinding Lights",
+  channel: "The Weeknd - Topic",
+  durationSec: 200,
+  via: "music",
+  ...over,
+});
+
+describe("scoreCandidate", () => {
+  it("explains a perfect Topic match", () => {
+    const s = scoreCandidate(track(), cand());
+    expect(s).toMatchObject({ score: 100, rejected: false });
+    expect(s.reasons).toEqual([
+      "artist matches the channel",
+      "title matches",
+      "duration matches",
+      "official Topic channel",
+    ]);
+  });
+
+  it("scores duration like spotDL and rejects beyond the configured limit", () => {
+    const off3 = scoreCandidate(
+      track(),
+      cand({ channel: "Someone", title: "The Weeknd - Blinding Lights", durationSec: 203 }),
+    );
+    expect(off3.reasons).toContain("duration off by 3 s");
+    expect(off3.score).toBe(Math.round(45 + 25 + 30 * Math.exp(-0.3)));
+    const off10 = cand({ durationSec: 210 });
+    expect(scoreCandidate(track(), off10).rejected).toBe(false);
+    const strict = scoreCandidate(track(), off10, { minConfidence: 70, maxDurationDeltaSeconds: 5 });
+    expect(strict.rejected).toBe(true);
+    expect(strict.score).toBe(0);
+    expect(strict.reasons[0]).toBe("rejected: duration off by 10 s (limit 5 s)");
+  });
+
+  it("rejects version words missing from Spotify and requires those present", () => {
+    expect(scoreCandidate(track(), cand({ title: "Blinding Lights (Live)" })).reasons[0]).toBe(
+      "rejected: 'live' not in Spotify title",
+    );
+    const live = track({ title: "Blinding Lights - Live" });
+    expect(scoreCandidate(live, cand()).reasons[0]).toBe(
+      "rejected: Spotify title says 'live', upload does not",
+    );
+    expect(scoreCandidate(live, cand({ title: "Blinding Lights (Live)" })).rejected).toBe(false);
+  });
+
+  it("tells explicit and clean twins apart both ways", () => {
+    const explicit = track({ explicit: true });
+    const clean = track({ explicit: false });
+    const cleanUpload = cand({ title: "Blinding Lights (Clean)" });
+    const explicitUpload = cand({ title: "Blinding Lights (Explicit)" });
+    expect(scoreCandidate(explicit, cleanUpload).reasons).toContain(
+      "clean version, but the Spotify track is explicit",
+    );
+    expect(scoreCandidate(clean, explicitUpload).reasons).toContain(
+      "explicit version, but the Spotify track is clean",
+    );
+    expect(scoreCandidate(clean, cleanUpload).reasons).toContain("clean, as on Spotify");
+    expect(scoreCandidate(explicit, explicitUpload).reasons).toContain("explicit, as on Spotify");
+    expect(scoreCandidate(explicit, cleanUpload).score).toBeLessThan(
+      scoreCandidate(explicit, explicitUpload).score,
+    );
+  });
+
+  it("is never confident without knowing the artist and the length", () => {
+    const s = scoreCandidate(track(), cand({ channel: "", durationSec: undefined }));
+    expect(s.score).toBeLessThan(defaultMatchOptions.minConfidence);
+    expect(s.reasons).toEqual(["artist unknown (no channel)", "title matches", "duration unknown"]);
+  });
+});
+
+describe("matchTrack", () => {
+  it("returns no choice and a reason when there are no candidates or all are rejected", () => {
+    expect(matchTrack(track(), [])).toEqual({
+      choice: null,
+      confidence: 0,
+      reasons: ["no candidates found"],
+      needsReview: true,
+      top: [],
+    });
+    const all = matchTrack(track(), [
+      cand({ title: "Blinding Lights (Karaoke)" }),
+      cand({ id: "x".repeat(11), durationSec: 400 }),
+    ]);
+    expect(all.choice).toBeNull();
+    expect(all.reasons[0]).toBe("all 2 candidates rejected");
+    expect(all.top).toHaveLength(2);
+  });
+
+  it("keeps the best three for review, best first", () => {
+    const others = ["Lionel Richie", "Evanescence", "Sugarland", "Madonna"].map((name, i) =>
+      cand({ id: `other${i}`.padEnd(11, "0"), channel: `${name} - Topic`, durationSec: 200 + i }),
+    );
+    const result = matchTrack(track(), others);
+    expect(result.needsReview).toBe(true);
+    expect(result.top.map((s) => s.candidate.channel)).toEqual([
+      "Lionel Richie - Topic",
+      "Evanescence - Topic",
+      "Sugarland - Topic",
+    ]);
+    expect(result.reasons[0]).toBe(`confidence ${result.confidence} is under 70: needs review`);
+  });
+
+  it("does not depend on candidate order and counts an id once", () => {
+    const list = [
+      cand({
+        id: "aaaaaaaaaaa",
+        title: "The Weeknd - Blinding Lights (Lyrics)",
+        channel: "7clouds",
+        durationSec: 202,
+      }),
+      cand({ id: "bbbbbbbbbbb" }),
+      cand({
+        id: "ccccccccccc",
+        title: "The Weeknd - Blinding Lights (Official Audio)",
+        channel: "The Weeknd",
+        durationSec: 200,
+      }),
+    ];
+    const a = matchTrack(track(), list);
+    const b = matchTrack(track(), [...list].reverse());
+    expect(a).toEqual(b);
+    expect(a.choice?.id).toBe("bbbbbbbbbbb");
+    expect(matchTrack(track(), [...list, list[1]!]).top).toEqual(a.top);
+  });
+});
