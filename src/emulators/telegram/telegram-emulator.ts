@@ -1,0 +1,418 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { BotApiError } from "./bot-api-error.js";
+import type { Chat, Message } from "./bot-api-types.js";
+import {
+  EmulatedBotApi,
+  type CallbackRecord,
+  type EmulatorEvent,
+  type PersonInput,
+  type StoredFile,
+  type TranscriptEntry,
+} from "./bot-api.js";
+import { CallStats, type EmulatorStats } from "./call-stats.js";
+import { handleControlRequest } from "./control-routes.js";
+import { FaultRules, type FaultInjector } from "./fault-injector.js";
+import { readRequestParams } from "./request-body.js";
+import { SendRateLimiter } from "./send-rate-limiter.js";
+
+/** Options of {@link startTelegramEmulator}. */
+export interface TelegramEmulatorOptions {
+  /** The bot token the emulator accepts; any other answers 401. The bot id is the part before `:`. */
+  readonly token: string;
+  /** Port on 127.0.0.1. @defaultValue 0 (a free port) */
+  readonly port?: number;
+  /** Host to listen on. @defaultValue "127.0.0.1" */
+  readonly host?: string;
+  /**
+   * Sustained sends per second into one chat. Telegram documents "about 1 per second" and tolerates
+   * short bursts, modelled by {@link perChatBurst}. 0 or Infinity switches the limit off. @defaultValue 1
+   */
+  readonly perChatPerSecond?: number;
+  /** Sends one chat can take at once before the per-second rate applies. @defaultValue 3 */
+  readonly perChatBurst?: number;
+  /** Sustained sends per minute into one group chat (Telegram: about 20). @defaultValue 20 */
+  readonly perGroupPerMinute?: number;
+  /** Sustained sends per second for the whole bot (Telegram: about 30). @defaultValue 30 */
+  readonly globalPerSecond?: number;
+  /** Burst for the whole bot. @defaultValue globalPerSecond */
+  readonly globalBurst?: number;
+  /**
+   * Methods counted toward the limits above (case-insensitive). Telegram counts sends and edits, not
+   * answerCallbackQuery or sendChatAction.
+   * @defaultValue ["sendMessage", "sendAudio", "sendDocument", "editMessageText", "editMessageReplyMarkup"]
+   */
+  readonly countedMethods?: readonly string[];
+  /** Largest accepted file, in bytes: 50 MB like the cloud Bot API; a `--local` server allows 2000 MB. @defaultValue 50 * 1024 * 1024 */
+  readonly uploadLimitBytes?: number;
+  /** Keep uploaded bytes in memory so tests can read them with `file(fileId)`. @defaultValue false */
+  readonly keepUploads?: boolean;
+  /** getMe's first_name. @defaultValue "CD Collector" */
+  readonly botFirstName?: string;
+  /** getMe's username. @defaultValue "cd_collector_bot" */
+  readonly botUsername?: string;
+  /** Serve the control API over HTTP under `/control/` (for the demo and other processes). @defaultValue true */
+  readonly httpControl?: boolean;
+}
+
+/** A person the control side can act as. */
+export interface Person {
+  readonly user: PersonInput;
+  /** Sends text (to the private chat, or to a group by id). Returns the message in the update. */
+  sendText(text: string, options?: { chatId?: number }): Message;
+  /** Presses an inline button of a bot message, by button text or callback_data. Returns the query id. */
+  pressButton(target: { chatId?: number; messageId: number; text?: string; data?: string }): string;
+}
+
+/** The running emulator and its control side. */
+export interface TelegramEmulator extends FaultInjector {
+  /** What to pass as grammY's `client.apiRoot`, e.g. `http://127.0.0.1:41234`. */
+  readonly apiRoot: string;
+  readonly port: number;
+  /** The bot's own user (id from the token). */
+  readonly botUser: { id: number; first_name: string; username?: string };
+  /** Stops the server, ends held requests. Safe to call twice. */
+  close(): Promise<void>;
+
+  /** A handle that acts as a person. */
+  person(input: PersonInput): Person;
+  /** A person sends text; see {@link Person.sendText}. */
+  sendText(from: PersonInput, text: string, options?: { chatId?: number }): Message;
+  /** A person presses a button; see {@link Person.pressButton}. */
+  pressButton(
+    from: PersonInput,
+    target: { chatId?: number; messageId: number; text?: string; data?: string },
+  ): string;
+  /** Opens a private chat without a message (as if the person had pressed Start long ago). */
+  openPrivateChat(person: PersonInput): Chat;
+  /** Creates a group (negative id). */
+  createGroup(input: { id: number; title?: string; type?: "group" | "supergroup" }): Chat;
+
+  /** The bot's messages in a chat, oldest first, deleted ones flagged. */
+  transcript(chatId: number): TranscriptEntry[];
+  /** Every chat id the emulator knows. */
+  chatIds(): number[];
+  /** A callback query by id, with its answer once the bot answered. */
+  callbackQuery(id: string): CallbackRecord | undefined;
+  /** A stored file by file_id (bytes only with `keepUploads`). */
+  file(fileId: string): StoredFile | undefined;
+  /** Commands set with setMyCommands for the default scope (or the given one). */
+  myCommands(scope?: unknown, languageCode?: string): { command: string; description: string }[];
+  /** Updates queued and not yet confirmed by the bot. */
+  pendingUpdates(): number;
+
+  /** Resolves with the first future event the predicate accepts; rejects after `timeoutMs`. */
+  waitFor<E extends EmulatorEvent>(
+    predicate: (event: EmulatorEvent) => event is E,
+    timeoutMs?: number,
+  ): Promise<E>;
+  waitFor(predicate: (event: EmulatorEvent) => boolean, timeoutMs?: number): Promise<EmulatorEvent>;
+  /**
+   * Resolves with a bot message in `chatId` whose current text matches (checks existing messages first,
+   * then sends and edits as they happen).
+   */
+  waitForMessage(chatId: number, text?: RegExp | string, timeoutMs?: number): Promise<TranscriptEntry>;
+  /** Resolves once the bot answered the callback query. */
+  waitForCallbackAnswer(callbackQueryId: string, timeoutMs?: number): Promise<CallbackRecord>;
+  /** Resolves once every queued update was confirmed by a later getUpdates offset. */
+  waitForUpdatesConsumed(timeoutMs?: number): Promise<void>;
+
+  /** Counters since start (or the last reset). */
+  stats(): EmulatorStats;
+  /** Times (ms since epoch) of every rate-counted call that went through for a chat. */
+  sendTimestamps(chatId: number): number[];
+  resetStats(): void;
+}
+
+const DEFAULT_COUNTED = [
+  "sendMessage",
+  "sendAudio",
+  "sendDocument",
+  "editMessageText",
+  "editMessageReplyMarkup",
+];
+const DEFAULT_WAIT_MS = 10_000;
+const BOT_PATH = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/;
+
+interface Waiter {
+  predicate: (event: EmulatorEvent) => boolean;
+  resolve: (event: EmulatorEvent) => void;
+}
+
+/**
+ * Starts an emulated Telegram Bot API on 127.0.0.1. Point grammY at it with
+ * `new Bot(token, { client: { apiRoot: emulator.apiRoot } })`.
+ */
+export async function startTelegramEmulator(options: TelegramEmulatorOptions): Promise<TelegramEmulator> {
+  const perChatPerSecond = options.perChatPerSecond ?? 1;
+  const globalPerSecond = options.globalPerSecond ?? 30;
+  const limiter = new SendRateLimiter({
+    perChatPerSecond,
+    perChatBurst: options.perChatBurst ?? 3,
+    perGroupPerMinute: options.perGroupPerMinute ?? 20,
+    globalPerSecond,
+    globalBurst: options.globalBurst ?? globalPerSecond,
+  });
+  const faults = new FaultRules();
+  const stats = new CallStats();
+  const waiters = new Set<Waiter>();
+  const emit = (make: () => EmulatorEvent): void => {
+    if (waiters.size === 0) return;
+    const event = make();
+    for (const w of waiters) {
+      if (w.predicate(event)) {
+        waiters.delete(w);
+        w.resolve(event);
+      }
+    }
+  };
+  const api = new EmulatedBotApi({
+    token: options.token,
+    botFirstName: options.botFirstName ?? "CD Collector",
+    botUsername: options.botUsername ?? "cd_collector_bot",
+    limiter,
+    faults,
+    stats,
+    countedMethods: new Set((options.countedMethods ?? DEFAULT_COUNTED).map((m) => m.toLowerCase())),
+    emit,
+  });
+  const bodyLimits = {
+    uploadLimitBytes: options.uploadLimitBytes ?? 50 * 1024 * 1024,
+    keepFileBytes: options.keepUploads ?? false,
+  };
+  const held = new Set<() => void>();
+  let closed = false;
+
+  const waitFor = (
+    predicate: (event: EmulatorEvent) => boolean,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<EmulatorEvent> =>
+    new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        predicate,
+        resolve: (event) => {
+          clearTimeout(timer);
+          resolve(event);
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error(`telegram emulator: no matching event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(waiter);
+    });
+
+  async function serveBotApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string,
+    methodName: string,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const method = methodName.toLowerCase();
+    if (token !== options.token) {
+      await drain(req);
+      return sendJson(res, 401, { ok: false, error_code: 401, description: "Unauthorized" });
+    }
+    stats.call(methodName);
+    if (!api.knows(method)) {
+      await drain(req);
+      return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+    }
+    const aborter = new AbortController();
+    // "close" also fires after a normal answer; only a client that went away aborts (abort() is not free).
+    res.once("close", () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    try {
+      const params = await readRequestParams(req, query, bodyLimits);
+      const plan = faults.plan(method);
+      if (plan !== undefined) {
+        if (plan.delayMs > 0) await sleep(plan.delayMs, aborter.signal);
+        if (plan.hang) {
+          await new Promise<void>((resolve) => {
+            const release = (): void => {
+              held.delete(release);
+              resolve();
+            };
+            held.add(release);
+            aborter.signal.addEventListener("abort", release, { once: true });
+          });
+          res.destroy();
+          return;
+        }
+        if (plan.error !== undefined) {
+          if (plan.error.afterEffect) await api.call(method, params, aborter.signal);
+          return sendFault(res, plan.error.status, plan.error.html);
+        }
+      }
+      const result = await api.call(method, params, aborter.signal);
+      sendJson(res, 200, { ok: true, result });
+    } catch (error) {
+      if (error instanceof BotApiError) {
+        if (error.errorCode === 413) stats.uploadsRejected += 1;
+        return sendJson(res, error.errorCode, error.toJSON());
+      }
+      stats.internalErrors += 1;
+      stats.lastInternalError = error instanceof Error ? error.message : String(error);
+      sendJson(res, 500, { ok: false, error_code: 500, description: "Internal Server Error" });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const bot = BOT_PATH.exec(url.pathname);
+    let work: Promise<void>;
+    if (bot !== null) {
+      work = serveBotApi(req, res, bot[1] ?? "", bot[2] ?? "", url.searchParams);
+    } else if (url.pathname.startsWith("/control/") && options.httpControl !== false) {
+      work = handleControlRequest(emulator, req, res, url);
+    } else {
+      work = drain(req).then(() =>
+        sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" }),
+      );
+    }
+    work.catch((error: unknown) => {
+      stats.internalErrors += 1;
+      stats.lastInternalError = error instanceof Error ? error.message : String(error);
+      if (!res.headersSent)
+        sendJson(res, 500, { ok: false, error_code: 500, description: "Internal Server Error" });
+    });
+  });
+  // Longer than grammY's keep-alive reuse window, so a pooled socket is not closed under a request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+
+  const emulator: TelegramEmulator = {
+    apiRoot: `http://${host}:${address.port}`,
+    port: address.port,
+    botUser: api.bot,
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        api.updates.close();
+        for (const release of [...held]) release();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+    person(input) {
+      return {
+        user: input,
+        sendText: (text, opts) => emulator.sendText(input, text, opts),
+        pressButton: (target) => emulator.pressButton(input, target),
+      };
+    },
+    sendText(from, text, opts) {
+      if (closed) throw new Error("telegram emulator is closed");
+      return api.personSends(from, text, opts?.chatId);
+    },
+    pressButton(from, target) {
+      return api.personPresses(from, { ...target, chatId: target.chatId ?? from.id });
+    },
+    openPrivateChat: (person) => api.privateChat(person),
+    createGroup: (input) => api.group(input),
+    transcript: (chatId) => api.transcript(chatId),
+    chatIds: () => api.chatIds(),
+    callbackQuery: (id) => api.callbackQuery(id),
+    file: (fileId) => api.file(fileId),
+    myCommands: (scope, languageCode) => api.myCommands(scope, languageCode),
+    pendingUpdates: () => api.updates.pendingCount,
+    waitFor: waitFor,
+    async waitForMessage(chatId, text, timeoutMs) {
+      const matches = (entry: TranscriptEntry): boolean =>
+        !entry.deleted &&
+        (text === undefined ||
+          (typeof text === "string" ? entry.text.includes(text) : text.test(entry.text)));
+      const existing = api.transcript(chatId).find(matches);
+      if (existing !== undefined) return existing;
+      const event = await waitFor(
+        (e) =>
+          (e.type === "message-sent" || e.type === "message-edited") &&
+          e.chatId === chatId &&
+          matches(e.entry),
+        timeoutMs,
+      );
+      if (event.type !== "message-sent" && event.type !== "message-edited") throw new Error("unreachable");
+      return event.entry;
+    },
+    async waitForCallbackAnswer(id, timeoutMs) {
+      const existing = api.callbackQuery(id);
+      if (existing?.answered === true) return existing;
+      const event = await waitFor((e) => e.type === "callback-answered" && e.callback.id === id, timeoutMs);
+      if (event.type !== "callback-answered") throw new Error("unreachable");
+      return event.callback;
+    },
+    async waitForUpdatesConsumed(timeoutMs) {
+      if (api.updates.pendingCount === 0) return;
+      await waitFor((e) => e.type === "updates-confirmed" && e.pending === 0, timeoutMs);
+    },
+    stats: () => stats.snapshot(),
+    sendTimestamps: (chatId) => stats.sendTimestamps(chatId),
+    resetStats: () => stats.reset(),
+    failNext: (o) => faults.failNext(o),
+    slowDown: (o) => faults.slowDown(o),
+    hang: (o) => faults.hang(o),
+    storm429: (o) => faults.storm429(o),
+    clearFaults: () => faults.clearFaults(),
+  };
+  return emulator;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+function sendFault(res: ServerResponse, status: number, html: boolean): void {
+  const text = STATUS_TEXT[status] ?? "Internal Server Error";
+  if (!html) return sendJson(res, status, { ok: false, error_code: status, description: text });
+  if (res.writableEnded || res.destroyed) return;
+  const body = `<html>\r\n<head><title>${status} ${text}</title></head>\r\n<body>\r\n<center><h1>${status} ${text}</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n`;
+  res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _chunk of req as AsyncIterable<Buffer>) {
+    // discard
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
