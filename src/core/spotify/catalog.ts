@@ -1,0 +1,190 @@
+/**
+ * The catalog: parse a link, resolve short links, then ask each configured provider in order until one
+ * answers. Reasons of the providers that could not answer are kept as notes for the person.
+ */
+import type { Config } from "../config/schema.js";
+import { UserFacingError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { createApiProvider } from "./api-provider.js";
+import { createEmbedProvider } from "./embed-provider.js";
+import { isShortLink, parseSpotifyLink, type ParsedLink } from "./link-parser.js";
+import { ProviderError, type CatalogProvider } from "./provider.js";
+import { resolveShortLink } from "./short-link.js";
+import type { FetchLike } from "./spotify-http.js";
+import type { Collection, ProviderName, SpotifyRef } from "./types.js";
+
+export interface CatalogOptions {
+  /** Providers in the order they are tried: names, or ready-made providers (tests). */
+  providers: readonly (ProviderName | CatalogProvider)[];
+  /** Spotify app client id; without it the `api` provider is left out. @defaultValue "" */
+  clientId?: string;
+  /** Spotify app client secret. @defaultValue "" */
+  clientSecret?: string;
+  /** @defaultValue "https://api.spotify.com/v1" */
+  apiBaseUrl?: string;
+  /** @defaultValue "https://accounts.spotify.com" */
+  accountsBaseUrl?: string;
+  /** @defaultValue "https://open.spotify.com" */
+  embedBaseUrl?: string;
+  /** Where short links are resolved; empty: the link's own host. @defaultValue "" */
+  shortLinkBaseUrl?: string;
+  /** Longest Retry-After (s) honoured before failing over. @defaultValue 30 */
+  maxRetryAfterSeconds?: number;
+  /** Timeout of one request (ms). @defaultValue 15000 */
+  requestTimeoutMs?: number;
+  /** @defaultValue "US" */
+  market?: string;
+  /** Look up each album track's ISRC (one request per track). @defaultValue true */
+  albumIsrcs?: boolean;
+  /** @defaultValue globalThis.fetch */
+  fetch?: FetchLike;
+  logger?: Pick<Logger, "debug" | "warn">;
+}
+
+/** What the bot, the CLI and the jobs use to turn a link into a track list. */
+export interface Catalog {
+  /** Names of the providers that will be tried, in order. */
+  readonly providers: readonly ProviderName[];
+  /** Parse a message (no network). @throws UserFacingError */
+  parse(text: string): ParsedLink;
+  /** The canonical reference of a message or parsed link, resolving short links. @throws UserFacingError */
+  canonicalRef(input: string | ParsedLink, signal?: AbortSignal): Promise<SpotifyRef>;
+  /** Resolve a message, parsed link or reference to its tracks. @throws UserFacingError */
+  resolve(input: string | ParsedLink, signal?: AbortSignal): Promise<Collection>;
+}
+
+const providerLabels: Record<ProviderName, string> = { api: "Spotify Web API", embed: "public embed page" };
+
+/** Build a catalog from plain options (see {@link catalogOptionsFromConfig} for the config file). */
+export function createCatalog(options: CatalogOptions): Catalog {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  const providers: CatalogProvider[] = [];
+  let apiLeftOut = false;
+  for (const entry of options.providers) {
+    if (typeof entry !== "string") {
+      providers.push(entry);
+    } else if (entry === "api") {
+      if (!options.clientId || !options.clientSecret) {
+        apiLeftOut = true;
+        options.logger?.debug({}, "spotify api provider left out: no client id/secret");
+        continue;
+      }
+      providers.push(
+        createApiProvider({
+          clientId: options.clientId,
+          clientSecret: options.clientSecret,
+          apiBaseUrl: options.apiBaseUrl ?? "https://api.spotify.com/v1",
+          accountsBaseUrl: options.accountsBaseUrl ?? "https://accounts.spotify.com",
+          requestTimeoutMs,
+          maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 30,
+          market: options.market,
+          albumIsrcs: options.albumIsrcs,
+          fetch: options.fetch,
+          logger: options.logger,
+        }),
+      );
+    } else {
+      providers.push(
+        createEmbedProvider({
+          embedBaseUrl: options.embedBaseUrl ?? "https://open.spotify.com",
+          requestTimeoutMs,
+          fetch: options.fetch,
+          logger: options.logger,
+        }),
+      );
+    }
+  }
+
+  async function canonicalRef(input: string | ParsedLink, signal?: AbortSignal): Promise<SpotifyRef> {
+    const parsed = typeof input === "string" ? parseSpotifyLink(input) : input;
+    if (!isShortLink(parsed)) return parsed;
+    return resolveShortLink(parsed.shortLink, {
+      baseUrl: options.shortLinkBaseUrl || undefined,
+      timeoutMs: requestTimeoutMs,
+      fetch: options.fetch,
+      signal,
+    });
+  }
+
+  return {
+    providers: providers.map((p) => p.name),
+    parse: parseSpotifyLink,
+    canonicalRef,
+    async resolve(input, signal) {
+      const ref = await canonicalRef(input, signal);
+      if (providers.length === 0) {
+        throw new UserFacingError(
+          "catalog_unavailable",
+          apiLeftOut
+            ? "This bot can't read Spotify right now: no Spotify credentials are configured and no other source is enabled."
+            : "This bot can't read Spotify right now: no catalog source is enabled.",
+        );
+      }
+      const failures: ProviderError[] = [];
+      for (const provider of providers) {
+        try {
+          const collection = await provider.resolve(ref, signal);
+          const skipped = failures.map(
+            (f) => `The ${providerLabels[f.provider]} was not used: ${f.userReason}`,
+          );
+          return { ...collection, notes: [...skipped, ...collection.notes] };
+        } catch (err) {
+          signal?.throwIfAborted();
+          const failure =
+            err instanceof ProviderError
+              ? err
+              : new ProviderError(provider.name, "unavailable", "It failed unexpectedly.", { cause: err });
+          options.logger?.warn(
+            { provider: provider.name, failure: failure.failure, detail: failure.message, uri: ref.uri },
+            "spotify provider could not answer",
+          );
+          failures.push(failure);
+        }
+      }
+      if (failures.every((f) => f.failure === "not_found")) {
+        throw new UserFacingError(
+          "catalog_not_found",
+          `Spotify doesn't know that ${ref.kind}: it may have been deleted, or be private.`,
+        );
+      }
+      const reasons = failures.filter((f) => f.failure !== "not_found").map((f) => f.userReason);
+      throw new UserFacingError(
+        "catalog_unavailable",
+        `I couldn't read that ${ref.kind} from Spotify. ${reasons.join(" ")}`,
+        { cause: failures[0] },
+      );
+    },
+  };
+}
+
+/**
+ * Parse `text` and resolve it to its tracks with a one-off catalog (the CLI's `resolve` command).
+ * @throws UserFacingError
+ */
+export async function resolveLink(
+  text: string,
+  deps: CatalogOptions,
+  signal?: AbortSignal,
+): Promise<Collection> {
+  return createCatalog(deps).resolve(text, signal);
+}
+
+/** Catalog options from the `[spotify]` config section. */
+export function catalogOptionsFromConfig(
+  spotify: Config["spotify"],
+  extra: Pick<CatalogOptions, "fetch" | "logger"> = {},
+): CatalogOptions {
+  return {
+    providers: spotify.providers,
+    clientId: spotify.clientId,
+    clientSecret: spotify.clientSecret,
+    apiBaseUrl: spotify.apiBaseUrl,
+    accountsBaseUrl: spotify.accountsBaseUrl,
+    embedBaseUrl: spotify.embedBaseUrl,
+    shortLinkBaseUrl: spotify.shortLinkBaseUrl,
+    maxRetryAfterSeconds: spotify.maxRetryAfterSeconds,
+    requestTimeoutMs: spotify.requestTimeoutSeconds * 1000,
+    market: spotify.market,
+    ...extra,
+  };
+}

@@ -1,0 +1,392 @@
+/**
+ * The emulated Spotify catalog: a small, fixed world of albums and playlists that the Spotify emulator
+ * serves and that the other emulators, the demo and the tests refer to by name (`demoAlbum`, `bigPlaylist`…).
+ * Everything is deterministic: ids, ISRCs and durations are the same on every run.
+ */
+import type { Track } from "../../core/spotify/types.js";
+
+export interface CatalogTrack {
+  /** 22 base62 characters, like Spotify's. */
+  id: string;
+  title: string;
+  artists: string[];
+  albumId: string;
+  album: string;
+  albumArtist: string;
+  trackNumber: number;
+  discNumber: number;
+  /** Between 30 s and 4 min. */
+  durationMs: number;
+  isrc: string;
+  explicit: boolean;
+  /** `YYYY-MM-DD` */
+  releaseDate: string;
+  albumUpc: string;
+  /** Path of the cover on the emulator: `/image/{albumId}.jpg`. */
+  coverPath: string;
+}
+
+export interface CatalogAlbum {
+  id: string;
+  name: string;
+  artists: string[];
+  releaseDate: string;
+  upc: string;
+  label: string;
+  tracks: CatalogTrack[];
+  coverPath: string;
+}
+
+export interface CatalogPlaylist {
+  id: string;
+  name: string;
+  description: string;
+  owner: { id: string; displayName: string };
+  /**
+   * Whether the emulated app owner owns it. Only owned playlists are readable through the Web API
+   * (403 otherwise), as for development-mode apps since 2026; all are readable through the embed page.
+   */
+  ownedByApp: boolean;
+  tracks: CatalogTrack[];
+  coverPath: string;
+}
+
+/** Build a readable 22-character base62 id from a label: `demoAlbum` -> `demoAlbum0000000000000`. */
+export function fixtureId(label: string): string {
+  if (!/^[0-9A-Za-z]{1,22}$/.test(label)) throw new Error(`bad fixture id label: ${label}`);
+  return label.padEnd(22, "0");
+}
+
+interface TrackSpec {
+  title: string;
+  seconds: number;
+  artists?: string[];
+  explicit?: boolean;
+}
+
+interface AlbumSpec {
+  label: string;
+  name: string;
+  artists: string[];
+  releaseDate: string;
+  upc: string;
+  recordLabel: string;
+  isrcPrefix: string;
+  tracks: TrackSpec[];
+}
+
+function makeAlbum(spec: AlbumSpec): CatalogAlbum {
+  const id = fixtureId(spec.label);
+  const coverPath = `/image/${id}.jpg`;
+  const tracks = spec.tracks.map((t, i): CatalogTrack => ({
+    id: fixtureId(`${spec.label}T${String(i + 1).padStart(2, "0")}`),
+    title: t.title,
+    artists: t.artists ?? spec.artists,
+    albumId: id,
+    album: spec.name,
+    albumArtist: spec.artists[0] ?? "",
+    trackNumber: i + 1,
+    discNumber: 1,
+    durationMs: Math.round(t.seconds * 1000),
+    isrc: `${spec.isrcPrefix}${String(i + 1).padStart(5, "0")}`,
+    explicit: t.explicit ?? false,
+    releaseDate: spec.releaseDate,
+    albumUpc: spec.upc,
+    coverPath,
+  }));
+  return {
+    id,
+    name: spec.name,
+    artists: spec.artists,
+    releaseDate: spec.releaseDate,
+    upc: spec.upc,
+    label: spec.recordLabel,
+    tracks,
+    coverPath,
+  };
+}
+
+/** Five short tracks, 5:08 in total: what the demo downloads. Latin titles with diacritics. */
+export const demoAlbum: CatalogAlbum = makeAlbum({
+  label: "demoAlbum",
+  name: "Façades & Fjords",
+  artists: ["Léa Marchand"],
+  releaseDate: "2021-05-14",
+  upc: "019029600017",
+  recordLabel: "Émeraude Records",
+  isrcPrefix: "FRX2121",
+  tracks: [
+    { title: "Café au Lait", seconds: 34.2 },
+    { title: "Über den Fjord", seconds: 47.8, artists: ["Léa Marchand", "Jørgen Ås"] },
+    { title: "Señal de Humo", seconds: 58.4 },
+    { title: "Déjà Vu à Montréal", seconds: 71.9 },
+    { title: "Ça Ira", seconds: 95.3 },
+  ],
+});
+
+/** Ten tracks with Cyrillic titles. */
+export const cyrillicAlbum: CatalogAlbum = makeAlbum({
+  label: "cyrillicAlbum",
+  name: "Белые ночи",
+  artists: ["Ансамбль «Северный ветер»"],
+  releaseDate: "2019-11-01",
+  upc: "046010000104",
+  recordLabel: "Мелодия Севера",
+  isrcPrefix: "RUA1919",
+  tracks: [
+    { title: "Невский проспект", seconds: 183.4 },
+    { title: "Разводные мосты", seconds: 201.9 },
+    { title: "Утро на Неве", seconds: 96.3 },
+    { title: "Зимний дворец", seconds: 239.0 },
+    { title: "Белая ночь", seconds: 152.7 },
+    { title: "Ветер с залива", seconds: 64.1 },
+    { title: "Летний сад", seconds: 118.8, artists: ["Ансамбль «Северный ветер»", "Ирина Лебедева"] },
+    { title: "Фонтанка", seconds: 175.2 },
+    { title: "Питерский дождь", seconds: 221.5 },
+    { title: "Колыбельная", seconds: 88.6 },
+  ],
+});
+
+/** Japanese titles; one explicit track. */
+export const japaneseAlbum: CatalogAlbum = makeAlbum({
+  label: "japaneseAlbum",
+  name: "夜の散歩",
+  artists: ["月見バンド"],
+  releaseDate: "2023-09-09",
+  upc: "045020000230",
+  recordLabel: "月光レコード",
+  isrcPrefix: "JPA1023",
+  tracks: [
+    { title: "東京の雨", seconds: 143.2, explicit: true },
+    { title: "桜並木", seconds: 52.9 },
+    { title: "真夜中のコーヒー", seconds: 187.6 },
+    { title: "さよなら、夏", seconds: 226.3 },
+  ],
+});
+
+/** The same song twice: explicit and clean, with their own ISRCs and slightly different lengths. */
+export const twinSingle: CatalogAlbum = makeAlbum({
+  label: "twinSingle",
+  name: "Midnight Static",
+  artists: ["The Loud Quiet"],
+  releaseDate: "2022-02-22",
+  upc: "060270000022",
+  recordLabel: "Static Lane",
+  isrcPrefix: "GBL2222",
+  tracks: [
+    { title: "Midnight Static", seconds: 131.0, explicit: true },
+    { title: "Midnight Static", seconds: 131.4, explicit: false },
+  ],
+});
+
+/** The explicit one of the twins. */
+export const explicitTwin: CatalogTrack = twinSingle.tracks[0]!;
+/** The clean one of the twins (same title). */
+export const cleanTwin: CatalogTrack = twinSingle.tracks[1]!;
+
+const archivists = ["Ada Novak", "Bruno Keller", "Chiara Rossi", "Dmitri Volkov"];
+
+/**
+ * Eight generated albums, the material of the big playlists: volume 1 has 60 tracks (more than one page
+ * of album tracks), the others 20.
+ */
+export const archiveAlbums: CatalogAlbum[] = Array.from({ length: 8 }, (_, a) =>
+  makeAlbum({
+    label: `archiveVol${a + 1}`,
+    name: a === 0 ? "Archive Sessions, Vol. 1 (Complete)" : `Archive Sessions, Vol. ${a + 1}`,
+    artists: ["Various Archivists"],
+    releaseDate: `201${a}-0${(a % 9) + 1}-15`,
+    upc: `0777000000${String(a + 1).padStart(2, "0")}`,
+    recordLabel: "Archive Hall",
+    isrcPrefix: `DEA201${a}`,
+    tracks: Array.from({ length: a === 0 ? 60 : 20 }, (_, t) => ({
+      title: `Take ${a + 1}.${t + 1}`,
+      // 30 s to just under 4 min, spread out so neighbours differ.
+      seconds: 30 + ((a * 37 + t * 53) % 209) + t * 0.013,
+      artists: [archivists[(a + t) % archivists.length]!],
+    })),
+  }),
+);
+
+/** Every album of the catalog. */
+export const albums: CatalogAlbum[] = [demoAlbum, cyrillicAlbum, japaneseAlbum, twinSingle, ...archiveAlbums];
+
+const archiveTracks = archiveAlbums.flatMap((a) => a.tracks);
+
+function makePlaylist(
+  label: string,
+  name: string,
+  owner: { id: string; displayName: string },
+  ownedByApp: boolean,
+  tracks: CatalogTrack[],
+  id = fixtureId(label),
+): CatalogPlaylist {
+  return {
+    id,
+    name,
+    description: `${name} (emulated)`,
+    owner,
+    ownedByApp,
+    tracks,
+    coverPath: `/image/${tracks[0]?.albumId ?? id}.jpg`,
+  };
+}
+
+const appOwner = { id: "cdc-demo-owner", displayName: "CD-Collector Demo" };
+
+/** A small playlist mixing all scripts, owned by the app (readable by the API). */
+export const roadTripPlaylist: CatalogPlaylist = makePlaylist(
+  "roadTripPlaylist",
+  "Road Trip Mix",
+  appOwner,
+  true,
+  [
+    demoAlbum.tracks[0]!,
+    cyrillicAlbum.tracks[2]!,
+    japaneseAlbum.tracks[1]!,
+    explicitTwin,
+    demoAlbum.tracks[3]!,
+    cyrillicAlbum.tracks[5]!,
+    japaneseAlbum.tracks[0]!,
+    cleanTwin,
+  ],
+);
+
+/** 170 tracks, owned by the app: two pages from the API, cut at 100 on the embed page. */
+export const bigPlaylist: CatalogPlaylist = makePlaylist(
+  "bigPlaylist",
+  "Everything, Shuffled",
+  appOwner,
+  true,
+  // 7 and the 200 archive tracks share no factor, so no track comes twice.
+  Array.from({ length: 170 }, (_, i) => archiveTracks[(i * 7) % archiveTracks.length]!),
+);
+
+/** Someone else's playlist: the API answers 403, the embed page reads it. */
+export const notOwnedPlaylist: CatalogPlaylist = makePlaylist(
+  "notOwnedPlaylist",
+  "Someone Else's Favourites",
+  { id: "another-listener", displayName: "Another Listener" },
+  false,
+  [
+    cyrillicAlbum.tracks[0]!,
+    demoAlbum.tracks[1]!,
+    japaneseAlbum.tracks[2]!,
+    demoAlbum.tracks[4]!,
+    cyrillicAlbum.tracks[9]!,
+    explicitTwin,
+  ],
+);
+
+/** Someone else's playlist of 120 tracks: 403 from the API, cut at 100 by the embed page. */
+export const bigNotOwnedPlaylist: CatalogPlaylist = makePlaylist(
+  "bigNotOwnedPlaylist",
+  "Long Drive (Someone Else's)",
+  { id: "another-listener", displayName: "Another Listener" },
+  false,
+  archiveTracks.slice(60, 180),
+);
+
+/** A Spotify editorial playlist (id starts with 37i9dQZF): closed to new apps' Web API, open on the embed page. */
+export const editorialPlaylist: CatalogPlaylist = makePlaylist(
+  "editorialPlaylist",
+  "Today's Top Hits (emulated)",
+  { id: "spotify", displayName: "Spotify" },
+  false,
+  [
+    japaneseAlbum.tracks[3]!,
+    demoAlbum.tracks[2]!,
+    cyrillicAlbum.tracks[4]!,
+    twinSingle.tracks[0]!,
+    archiveTracks[3]!,
+  ],
+  "37i9dQZF1DXcBWIGoYBM5M",
+);
+
+/** Every playlist of the catalog. */
+export const playlists: CatalogPlaylist[] = [
+  roadTripPlaylist,
+  bigPlaylist,
+  notOwnedPlaylist,
+  bigNotOwnedPlaylist,
+  editorialPlaylist,
+];
+
+/** Every track of the catalog, by id. */
+export const tracksById: ReadonlyMap<string, CatalogTrack> = new Map(
+  albums.flatMap((a) => a.tracks).map((t) => [t.id, t]),
+);
+export const albumsById: ReadonlyMap<string, CatalogAlbum> = new Map(albums.map((a) => [a.id, a]));
+export const playlistsById: ReadonlyMap<string, CatalogPlaylist> = new Map(playlists.map((p) => [p.id, p]));
+
+/** An artist id that exists only to test "artist pages are not supported". */
+export const artistId = fixtureId("someArtist");
+
+/** Short-link codes the emulator answers on `/{code}`, by purpose. */
+export const shortLinkCodes = {
+  /** 302 to the demo album on open.spotify.com. */
+  demoAlbum: "cdcDemoAlbum",
+  /** 301 to the big playlist, through an `intl-de` link. */
+  bigPlaylist: "cdcBigList",
+  /** 302 to the explicit twin track. */
+  explicitTwin: "cdcTwinTrack",
+  /** 302 to another code on the same host (two hops). */
+  hop: "cdcHop",
+  /** 302 to https://spotify.link/cdcDemoAlbum (a short link to a short link). */
+  viaShortHost: "cdcViaShort",
+  /** 302 to a host that is not Spotify. */
+  evil: "cdcEvil",
+  /** 302 to a cloud metadata IP address. */
+  evilIp: "cdcEvilIp",
+  /** 302 to itself, forever. */
+  loop: "cdcLoop",
+  /** 302 to an artist page (not supported). */
+  artist: "cdcArtist",
+} as const;
+
+/** Where each short-link code leads. */
+export const shortLinkTargets: ReadonlyMap<string, { status: 301 | 302; location: string }> = new Map([
+  [
+    shortLinkCodes.demoAlbum,
+    { status: 302, location: `https://open.spotify.com/album/${demoAlbum.id}?si=emulator` },
+  ],
+  [
+    shortLinkCodes.bigPlaylist,
+    { status: 301, location: `https://open.spotify.com/intl-de/playlist/${bigPlaylist.id}` },
+  ],
+  [
+    shortLinkCodes.explicitTwin,
+    { status: 302, location: `https://open.spotify.com/track/${explicitTwin.id}?si=x1` },
+  ],
+  [shortLinkCodes.hop, { status: 302, location: `/${shortLinkCodes.demoAlbum}` }],
+  [
+    shortLinkCodes.viaShortHost,
+    { status: 302, location: `https://spotify.link/${shortLinkCodes.demoAlbum}` },
+  ],
+  [shortLinkCodes.evil, { status: 302, location: `https://evil.example/album/${demoAlbum.id}` }],
+  [shortLinkCodes.evilIp, { status: 302, location: "http://169.254.169.254/latest/meta-data/" }],
+  [shortLinkCodes.loop, { status: 302, location: `/${shortLinkCodes.loop}` }],
+  [shortLinkCodes.artist, { status: 302, location: `https://open.spotify.com/artist/${artistId}` }],
+]);
+
+/**
+ * The {@link Track} the core would build for a catalog track; `baseUrl` is the emulator's URL (covers
+ * are served by the emulator itself).
+ */
+export function catalogTrackToTrack(track: CatalogTrack, baseUrl: string): Track {
+  return {
+    id: track.id,
+    title: track.title,
+    artists: [...track.artists],
+    album: track.album,
+    albumArtist: track.albumArtist,
+    trackNumber: track.trackNumber,
+    discNumber: track.discNumber,
+    durationMs: track.durationMs,
+    isrc: track.isrc,
+    explicit: track.explicit,
+    releaseDate: track.releaseDate,
+    coverUrl: `${baseUrl.replace(/\/+$/, "")}${track.coverPath}`,
+    albumUpc: track.albumUpc,
+  };
+}
