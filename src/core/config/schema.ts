@@ -166,6 +166,11 @@ const spotifySchema = z
       description: "Timeout of one request to Spotify.",
       example: "15",
     }),
+    albumIsrcs: doc(z.boolean().default(true), {
+      description:
+        "Look up each album track on its own to get its ISRC (album listings have none); one Web API request per track.",
+      example: "false",
+    }),
     market: doc(
       z
         .string()
@@ -254,6 +259,10 @@ const downloadSchema = z
       description: "Largest source download accepted from yt-dlp.",
       example: "200",
     }),
+    durationToleranceSeconds: doc(z.number().min(0).default(5), {
+      description: "Flag a collected file whose length differs from Spotify's by more than this.",
+      example: "8",
+    }),
     trackTimeoutSeconds: doc(seconds.default(900), {
       description: "Longest one track's download and transcode may take.",
       example: "600",
@@ -337,6 +346,13 @@ const httpSchema = z
     trustedProxies: doc(z.array(z.string().min(1)).default([]), {
       description: "Reverse proxies whose X-Forwarded-For is believed. Empty: the header is ignored.",
       example: '["127.0.0.1"]',
+    }),
+    linkSecret: doc(z.string().default(""), {
+      description:
+        "Key that signs download links. Environment only; empty: a random key is made once and kept in <dataDir>/link-secret.",
+      example: "a-long-random-string",
+      env: "LINK_SIGNING_SECRET",
+      secret: true,
     }),
     linkTtlHours: doc(z.number().positive().default(72), {
       description: "How long a download link stays valid.",

@@ -185,6 +185,7 @@ export function catalogOptionsFromConfig(
     maxRetryAfterSeconds: spotify.maxRetryAfterSeconds,
     requestTimeoutMs: spotify.requestTimeoutSeconds * 1000,
     market: spotify.market,
+    albumIsrcs: spotify.albumIsrcs,
     ...extra,
   };
 }

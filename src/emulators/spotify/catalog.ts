@@ -208,8 +208,37 @@ export const archiveAlbums: CatalogAlbum[] = Array.from({ length: 8 }, (_, a) =>
   }),
 );
 
+/**
+ * Two albums of ten very short tracks (4-13 s), so tests and benchmarks can run whole albums and a
+ * 20-track playlist in seconds.
+ */
+export const shortAlbums: CatalogAlbum[] = [1, 2].map((n) =>
+  makeAlbum({
+    label: `shortAlbum${n}`,
+    name: n === 1 ? "Zehn kleine Stücke" : "Dix petites pièces",
+    artists: [n === 1 ? "Kleine Kapelle" : "Petit Ensemble"],
+    releaseDate: `202${n}-03-0${n}`,
+    upc: `04000000000${n}0`,
+    recordLabel: "Miniature Records",
+    isrcPrefix: `DEK252${n}`,
+    tracks: Array.from({ length: 10 }, (_, t) => ({
+      title: n === 1 ? `Stück Nr. ${t + 1}` : `Pièce n° ${t + 1}`,
+      seconds: 4.5 + ((t * 7 + n * 3) % 9) + t * 0.1,
+    })),
+  }),
+);
+/** Ten tracks of 4-13 s. */
+export const shortAlbum: CatalogAlbum = shortAlbums[0]!;
+
 /** Every album of the catalog. */
-export const albums: CatalogAlbum[] = [demoAlbum, cyrillicAlbum, japaneseAlbum, twinSingle, ...archiveAlbums];
+export const albums: CatalogAlbum[] = [
+  demoAlbum,
+  cyrillicAlbum,
+  japaneseAlbum,
+  twinSingle,
+  ...shortAlbums,
+  ...archiveAlbums,
+];
 
 const archiveTracks = archiveAlbums.flatMap((a) => a.tracks);
 
@@ -250,6 +279,15 @@ export const roadTripPlaylist: CatalogPlaylist = makePlaylist(
     japaneseAlbum.tracks[0]!,
     cleanTwin,
   ],
+);
+
+/** Twenty short tracks (both short albums, interleaved), owned by the app: the pipeline benchmark's playlist. */
+export const sprintPlaylist: CatalogPlaylist = makePlaylist(
+  "sprintPlaylist",
+  "Sprint",
+  appOwner,
+  true,
+  Array.from({ length: 20 }, (_, i) => shortAlbums[i % 2]!.tracks[Math.floor(i / 2)]!),
 );
 
 /** 170 tracks, owned by the app: two pages from the API, cut at 100 on the embed page. */
@@ -306,6 +344,7 @@ export const editorialPlaylist: CatalogPlaylist = makePlaylist(
 /** Every playlist of the catalog. */
 export const playlists: CatalogPlaylist[] = [
   roadTripPlaylist,
+  sprintPlaylist,
   bigPlaylist,
   notOwnedPlaylist,
   bigNotOwnedPlaylist,

@@ -1,0 +1,360 @@
+/**
+ * One collection, in two steps of the same BullMQ job:
+ *  1. resolve: read the track list from Spotify, add one child job per track (they spread over every
+ *     worker), and wait for the children;
+ *  2. finalize: gather the children's results, write the .m3u8 and cover.jpg, pack a zip, record the
+ *     result and tell the person.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { Job, WaitingChildrenError, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { isUserFacing } from "../errors.js";
+import { fetchCover } from "../media/ffmpeg.js";
+import { collectionDir, resolveInside, trackPath, writeCover, writeM3u8 } from "../media/library.js";
+import type { Metrics } from "../metrics.js";
+import type { Catalog } from "../spotify/catalog.js";
+import type { CancelBus } from "./cancel-bus.js";
+import type { Keys } from "./keys.js";
+import { writeZip } from "./packager.js";
+import type { ProgressAggregator } from "./progress-aggregator.js";
+import {
+  collectionJobDataSchema,
+  trackJobDataSchema,
+  trackResultSchema,
+  type CollectionJobData,
+  type CollectionResult,
+  type TrackJobData,
+  type TrackResult,
+} from "./schemas.js";
+
+export interface CollectionProcessorDeps {
+  catalog: Catalog;
+  tracksQueue: Queue;
+  redis: Redis;
+  keys: Keys;
+  cancel: CancelBus;
+  progress: ProgressAggregator;
+  libraryDir: string;
+  tmpDir: string;
+  packagesDir: string;
+  pathTemplate: string;
+  coverMaxBytes: number;
+  trackAttempts: number;
+  backoffSeconds: number;
+  keepHours: number;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+function childIndex(key: string): number | undefined {
+  const match = /-(\d+)$/.exec(key);
+  return match ? Number(match[1]) : undefined;
+}
+
+export function createCollectionProcessor(deps: CollectionProcessorDeps) {
+  const keepSeconds = Math.round(deps.keepHours * 3600);
+
+  async function finish(
+    job: Job,
+    data: CollectionJobData,
+    result: CollectionResult,
+  ): Promise<CollectionResult> {
+    const jobId = job.id ?? "";
+    await deps.redis
+      .multi()
+      .set(deps.keys.result(jobId), JSON.stringify(result), "EX", keepSeconds)
+      .srem(deps.keys.userActive(data.owner.userId), jobId)
+      .exec();
+    const stage =
+      result.outcome === "cancelled" ? "cancelled" : result.outcome === "failed" ? "failed" : "done";
+    const ok = result.tracks.filter((t) => t.outcome === "done" || t.outcome === "cached").length;
+    await deps.progress.stage(jobId, stage, {
+      percent: 100,
+      title: result.title,
+      total: result.tracks.length,
+      done: ok,
+      failed: result.tracks.filter((t) => t.outcome === "failed").length,
+      needsReview: result.tracks.filter((t) => t.outcome === "needs_review").length,
+    });
+    deps.metrics?.jobs.inc({ outcome: result.outcome });
+    deps.metrics?.jobDuration.observe({ outcome: result.outcome }, (Date.now() - data.createdAt) / 1000);
+    await rm(path.join(deps.tmpDir, jobId), { recursive: true, force: true }).catch(() => undefined);
+    return result;
+  }
+
+  function emptyResult(
+    data: CollectionJobData,
+    outcome: CollectionResult["outcome"],
+    reason?: string,
+    code?: string,
+  ): CollectionResult {
+    return {
+      outcome,
+      title: data.title ?? data.ref.uri,
+      ...(data.subtitle ? { subtitle: data.subtitle } : {}),
+      ...(reason ? { reason } : {}),
+      ...(code ? { reasonCode: code } : {}),
+      tracks: [],
+      notes: data.notes ?? [],
+      truncated: data.truncated ?? false,
+      totalDurationSec: 0,
+      totalBytes: 0,
+      finishedAt: Date.now(),
+    };
+  }
+
+  async function resolveStep(
+    job: Job,
+    data: CollectionJobData,
+    token: string,
+    signal: AbortSignal,
+  ): Promise<CollectionResult | undefined> {
+    const jobId = job.id ?? "";
+    deps.metrics?.queueWait.observe((Date.now() - data.createdAt) / 1000);
+    await deps.progress.stage(jobId, "resolving");
+    let collection;
+    try {
+      collection = await deps.catalog.resolve(data.ref.uri, signal);
+    } catch (err) {
+      if (signal.aborted) return finish(job, data, emptyResult(data, "cancelled"));
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (isUserFacing(err)) return finish(job, data, emptyResult(data, "failed", err.userMessage, err.code));
+      if (lastAttempt) {
+        deps.logger.warn({ err, jobId }, "could not read the track list");
+        return finish(
+          job,
+          data,
+          emptyResult(
+            data,
+            "failed",
+            "I couldn't read this link from Spotify. Please try again later.",
+            "catalog_error",
+          ),
+        );
+      }
+      throw err;
+    }
+    const discCounts = new Map<string, number>();
+    const perDisc = new Map<number, number>();
+    for (const t of collection.tracks) {
+      discCounts.set(t.album, Math.max(discCounts.get(t.album) ?? 1, t.discNumber));
+      perDisc.set(t.discNumber, (perDisc.get(t.discNumber) ?? 0) + 1);
+    }
+    const folder = path.relative(
+      deps.libraryDir,
+      collectionDir(deps.libraryDir, {
+        kind: collection.ref.kind,
+        title: collection.title,
+        ...(collection.subtitle ? { subtitle: collection.subtitle } : {}),
+      }),
+    );
+    const updated: CollectionJobData = {
+      ...data,
+      step: "finalize",
+      title: collection.title,
+      ...(collection.subtitle ? { subtitle: collection.subtitle } : {}),
+      ...(collection.coverUrl ? { coverUrl: collection.coverUrl } : {}),
+      provider: collection.provider,
+      truncated: collection.truncated,
+      notes: collection.notes,
+      totalTracks: collection.tracks.length,
+      folder,
+    };
+    if (collection.tracks.length === 0) {
+      return finish(
+        job,
+        updated,
+        emptyResult(updated, "failed", "This link has no tracks I can collect.", "empty"),
+      );
+    }
+    await deps.progress.begin(
+      jobId,
+      { title: collection.title, total: collection.tracks.length },
+      keepSeconds,
+    );
+    const total = collection.tracks.length;
+    const children = collection.tracks.map((track, index) => {
+      const discCount = discCounts.get(track.album) ?? 1;
+      const childData: TrackJobData = {
+        collectionId: jobId,
+        index,
+        total,
+        track,
+        format: data.format,
+        relativePath: trackPath(deps.pathTemplate, track, { discCount, format: data.format }),
+        discCount,
+        ...(collection.ref.kind === "album" ? { trackTotal: perDisc.get(track.discNumber) ?? total } : {}),
+      };
+      return {
+        name: "track",
+        data: childData,
+        opts: {
+          jobId: `${jobId}-${index}`,
+          parent: { id: jobId, queue: job.queueQualifiedName },
+          attempts: deps.trackAttempts,
+          backoff: { type: "exponential", delay: deps.backoffSeconds * 1000, jitter: 0.5 },
+          ignoreDependencyOnFailure: true,
+          removeOnComplete: { age: keepSeconds },
+          removeOnFail: { age: keepSeconds },
+        },
+      };
+    });
+    // Ids are fixed, so a retry of this step after a crash adds nothing twice.
+    await deps.tracksQueue.addBulk(children);
+    await job.updateData(updated);
+    await deps.progress.stage(jobId, "downloading", { title: collection.title, total });
+    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+    return undefined;
+  }
+
+  async function finalizeStep(
+    job: Job,
+    data: CollectionJobData,
+    signal: AbortSignal,
+  ): Promise<CollectionResult> {
+    const jobId = job.id ?? "";
+    const cancelled = await deps.cancel.isCancelled(jobId);
+    await deps.progress.stage(jobId, "packaging", {
+      title: data.title,
+      percent: 99,
+      total: data.totalTracks ?? 0,
+    });
+    const values = (await job.getChildrenValues()) as Record<string, unknown>;
+    const failures = await job.getIgnoredChildrenFailures();
+    const byIndex = new Map<number, TrackResult>();
+    for (const value of Object.values(values)) {
+      const parsed = trackResultSchema.safeParse(value);
+      if (parsed.success) byIndex.set(parsed.data.index, parsed.data);
+    }
+    const total = data.totalTracks ?? 0;
+    const tracks: TrackResult[] = [];
+    for (let index = 0; index < total; index++) {
+      const known = byIndex.get(index);
+      if (known) {
+        tracks.push(known);
+        continue;
+      }
+      // A child that crashed out of its attempts, or one removed by a cancel before it ran.
+      const child = await Job.fromId(deps.tracksQueue, `${jobId}-${index}`);
+      const childData = child ? trackJobDataSchema.safeParse(child.data) : undefined;
+      const track = childData?.success ? childData.data.track : undefined;
+      const failedKey = Object.keys(failures).find((k) => childIndex(k) === index);
+      tracks.push({
+        index,
+        trackId: track?.id ?? "",
+        title: track?.title ?? `Track ${index + 1}`,
+        artists: track?.artists ?? [],
+        outcome: cancelled ? "cancelled" : "failed",
+        reason: cancelled
+          ? "Cancelled."
+          : failedKey
+            ? "This track kept failing."
+            : "This track was not processed.",
+        warnings: [],
+      });
+    }
+
+    const collected = tracks.filter((t) => (t.outcome === "done" || t.outcome === "cached") && t.file);
+    const result: CollectionResult = {
+      ...emptyResult(
+        data,
+        cancelled
+          ? "cancelled"
+          : collected.length === 0
+            ? "failed"
+            : collected.length === tracks.length
+              ? "done"
+              : "partial",
+      ),
+      tracks,
+      folder: data.folder,
+      totalDurationSec: collected.reduce((s, t) => s + (t.durationSec ?? 0), 0),
+      totalBytes: collected.reduce((s, t) => s + (t.bytes ?? 0), 0),
+    };
+    if (!cancelled && collected.length === 0) result.reason = "None of the tracks could be collected.";
+
+    if (collected.length > 0 && data.folder !== undefined) {
+      const dir = resolveInside(deps.libraryDir, data.folder);
+      const playlist = await writeM3u8(
+        dir,
+        collected.map((t) => ({
+          path: resolveInside(deps.libraryDir, t.file ?? ""),
+          durationSec: t.durationSec ?? 0,
+          artist: t.artists.join(", "),
+          title: t.title,
+        })),
+        `${path.basename(dir)}.m3u8`,
+      );
+      result.playlistFile = path.relative(deps.libraryDir, playlist);
+      let cover: string | undefined;
+      if (data.coverUrl) {
+        const temp = path.join(deps.tmpDir, jobId, "collection-cover.jpg");
+        const fetched = await fetchCover(data.coverUrl, {
+          maxBytes: deps.coverMaxBytes,
+          dest: temp,
+          signal,
+        }).catch(() => undefined);
+        if (fetched) cover = await writeCover(dir, fetched);
+      }
+      if (!cancelled) {
+        const top = path.basename(dir);
+        const entries = collected.map((t) => {
+          const file = resolveInside(deps.libraryDir, t.file ?? "");
+          return { file, name: `${top}/${path.basename(file)}` };
+        });
+        // Names inside the zip must be unique even when two tracks share a file name.
+        const seen = new Set<string>();
+        for (const entry of entries) {
+          let name = entry.name;
+          for (let n = 2; seen.has(name); n++) name = entry.name.replace(/(\.[^.]+)$/, ` (${n})$1`);
+          entry.name = name;
+          seen.add(name);
+        }
+        const m3u = entries.map((e) => `${path.basename(e.name)}`);
+        const zipPlaylist = path.join(deps.tmpDir, jobId, `${top}.m3u8`);
+        await writeM3u8(
+          path.dirname(zipPlaylist),
+          collected.map((t, i) => ({
+            path: m3u[i] ?? "",
+            durationSec: t.durationSec ?? 0,
+            artist: t.artists.join(", "),
+            title: t.title,
+          })),
+          path.basename(zipPlaylist),
+        );
+        entries.push({ file: zipPlaylist, name: `${top}/${top}.m3u8` });
+        if (cover) entries.push({ file: cover, name: `${top}/cover.jpg` });
+        const packagePath = path.join(deps.packagesDir, `${jobId}.zip`);
+        result.packageBytes = await writeZip(packagePath, entries, signal);
+        result.packagePath = packagePath;
+      }
+    }
+    return finish(job, data, result);
+  }
+
+  return async function processCollection(
+    job: Job,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<CollectionResult> {
+    const data = collectionJobDataSchema.parse(job.data);
+    const jobId = job.id ?? "";
+    const watch = deps.cancel.watch(jobId);
+    const combined = signal ? AbortSignal.any([signal, watch.signal]) : watch.signal;
+    try {
+      if (data.step === "resolve") {
+        if (await deps.cancel.isCancelled(jobId))
+          return await finish(job, data, emptyResult(data, "cancelled"));
+        const early = await resolveStep(job, data, token ?? "", combined);
+        if (early) return early;
+        // moveToWaitingChildren said every child had already finished: finalize now.
+        return await finalizeStep(job, collectionJobDataSchema.parse(job.data), combined);
+      }
+      return await finalizeStep(job, data, combined);
+    } finally {
+      watch.release();
+    }
+  };
+}

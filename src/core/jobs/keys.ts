@@ -1,0 +1,24 @@
+/**
+ * Redis key names. BullMQ owns `{prefix}:{queue}:*`; this service's own keys live under `{prefix}:x:`.
+ */
+export const QUEUE_COLLECTIONS = "collections";
+export const QUEUE_TRACKS = "tracks";
+export const QUEUE_BURN = "burn";
+
+export function createKeys(prefix: string) {
+  const own = `${prefix}:x`;
+  return {
+    prefix,
+    dedupe: (hash: string) => `${own}:dedupe:${hash}`,
+    userJobs: (userId: number) => `${own}:user:${userId}:jobs`,
+    userActive: (userId: number) => `${own}:user:${userId}:active`,
+    trackProgress: (jobId: string) => `${own}:tp:${jobId}`,
+    cancelFlag: (jobId: string) => `${own}:cancel:${jobId}`,
+    result: (jobId: string) => `${own}:result:${jobId}`,
+    relay: `${own}:relay`,
+    cancelChannel: `${own}:cancel`,
+    trackCache: `${own}:cache`,
+    activeDownloads: `${own}:downloads`,
+  };
+}
+export type Keys = ReturnType<typeof createKeys>;

@@ -1,0 +1,156 @@
+/**
+ * Turns per-track progress from any number of workers into one ProgressEvent per collection. Each track
+ * writes its own field of a Redis hash (no read-modify-write races between workers); the event is
+ * computed from the whole hash, at most every 500 ms per collection plus on every track that ends.
+ */
+import type { Redis } from "ioredis";
+import type { Track } from "../spotify/types.js";
+import type { Keys } from "./keys.js";
+import type { ProgressPublisher } from "./progress-broker.js";
+import type { JobStage, ProgressEvent, TrackOutcome } from "./schemas.js";
+
+type Step = "matching" | "downloading" | "transcoding";
+
+interface TrackState {
+  /** step or outcome */
+  s: Step | TrackOutcome;
+  p: number;
+}
+
+export interface ProgressAggregator {
+  /** Start a collection's progress record. */
+  begin(collectionId: string, info: { title: string; total: number }, ttlSeconds: number): Promise<void>;
+  trackProgress(
+    collectionId: string,
+    index: number,
+    track: Track,
+    step: Step,
+    percent: number,
+  ): Promise<void>;
+  trackFinished(collectionId: string, index: number, outcome: TrackOutcome, track: Track): Promise<void>;
+  /** Publish a collection-level stage (resolving, packaging, final). */
+  stage(collectionId: string, stage: JobStage, extra?: Partial<ProgressEvent>): Promise<void>;
+}
+
+const stepWeight: Record<Step, [from: number, to: number]> = {
+  matching: [0, 5],
+  downloading: [5, 80],
+  transcoding: [80, 100],
+};
+
+export function createProgressAggregator(options: {
+  redis: Redis;
+  keys: Keys;
+  publisher: ProgressPublisher;
+  minIntervalMs?: number;
+}): ProgressAggregator {
+  const { redis, keys, publisher } = options;
+  const minInterval = options.minIntervalMs ?? 500;
+  const lastPublished = new Map<string, number>();
+
+  async function publish(
+    collectionId: string,
+    current: ProgressEvent["current"] | undefined,
+    force: boolean,
+  ): Promise<void> {
+    const now = Date.now();
+    if (!force && now - (lastPublished.get(collectionId) ?? 0) < minInterval) return;
+    lastPublished.set(collectionId, now);
+    const hash = await redis.hgetall(keys.trackProgress(collectionId));
+    const total = Number(hash._total ?? 0);
+    const started = Number(hash._start ?? now);
+    let sum = 0;
+    let done = 0;
+    let failed = 0;
+    let needsReview = 0;
+    for (const [field, raw] of Object.entries(hash)) {
+      if (field.startsWith("_")) continue;
+      const state = JSON.parse(raw) as TrackState;
+      if (state.s === "done" || state.s === "cached") done++;
+      else if (state.s === "failed" || state.s === "cancelled") failed++;
+      else if (state.s === "needs_review") needsReview++;
+      sum += state.p;
+    }
+    const percent = total > 0 ? Math.min(100, sum / total) : 0;
+    const elapsed = (now - started) / 1000;
+    const event: ProgressEvent = {
+      jobId: collectionId,
+      stage: "downloading",
+      percent: Math.round(percent * 10) / 10,
+      total,
+      done,
+      failed,
+      needsReview,
+      at: now,
+      ...(hash._title ? { title: hash._title } : {}),
+      ...(current ? { current } : {}),
+      ...(percent > 2 && percent < 100
+        ? { etaSeconds: Math.round((elapsed * (100 - percent)) / percent) }
+        : {}),
+    };
+    await publisher.publish(event, true);
+  }
+
+  async function write(collectionId: string, index: number, state: TrackState): Promise<void> {
+    await redis.hset(keys.trackProgress(collectionId), String(index), JSON.stringify(state));
+  }
+
+  return {
+    async begin(collectionId, info, ttlSeconds) {
+      const key = keys.trackProgress(collectionId);
+      await redis
+        .multi()
+        .hset(key, "_total", String(info.total), "_title", info.title, "_start", String(Date.now()))
+        .expire(key, ttlSeconds)
+        .exec();
+    },
+
+    async trackProgress(collectionId, index, track, step, percent) {
+      const [from, to] = stepWeight[step];
+      const overall = from + ((to - from) * Math.max(0, Math.min(100, percent))) / 100;
+      const now = Date.now();
+      // Only touch Redis when this process would publish anyway, or when the step changes.
+      if (percent > 0 && now - (lastPublished.get(collectionId) ?? 0) < minInterval) return;
+      await write(collectionId, index, { s: step, p: overall });
+      await publish(
+        collectionId,
+        { index, title: track.title, artists: track.artists, step, percent: Math.round(percent) },
+        false,
+      );
+    },
+
+    async trackFinished(collectionId, index, outcome, track) {
+      await write(collectionId, index, { s: outcome, p: 100 });
+      await publish(
+        collectionId,
+        {
+          index,
+          title: track.title,
+          artists: track.artists,
+          step: outcome === "cached" ? "cached" : "transcoding",
+          percent: 100,
+        },
+        true,
+      );
+    },
+
+    async stage(collectionId, stage, extra = {}) {
+      lastPublished.set(collectionId, Date.now());
+      await publisher.publish(
+        {
+          jobId: collectionId,
+          stage,
+          percent: 0,
+          total: 0,
+          done: 0,
+          failed: 0,
+          needsReview: 0,
+          at: Date.now(),
+          ...extra,
+        },
+        true,
+      );
+      if (stage === "done" || stage === "failed" || stage === "cancelled") lastPublished.delete(collectionId);
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Shapes that cross process boundaries through Redis: job data, results and progress events. They are
+ * checked with zod where they are read back, because another process (or an older version) wrote them.
+ */
+import { z } from "zod";
+import { audioFormats } from "../config/schema.js";
+
+export const trackSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  artists: z.array(z.string()),
+  album: z.string(),
+  albumArtist: z.string(),
+  trackNumber: z.number().int(),
+  discNumber: z.number().int(),
+  durationMs: z.number(),
+  isrc: z.string().optional(),
+  explicit: z.boolean(),
+  releaseDate: z.string().optional(),
+  coverUrl: z.string().optional(),
+  albumUpc: z.string().optional(),
+});
+
+export const refSchema = z.object({
+  kind: z.enum(["track", "album", "playlist"]),
+  id: z.string(),
+  uri: z.string(),
+});
+
+/** Who asked, and where to answer. */
+export const ownerSchema = z.object({
+  userId: z.number().int(),
+  chatId: z.number().int(),
+});
+export type Owner = z.infer<typeof ownerSchema>;
+
+export const collectionJobDataSchema = z.object({
+  owner: ownerSchema,
+  ref: refSchema,
+  format: z.enum(audioFormats),
+  createdAt: z.number(),
+  /** Set by the resolve step. */
+  step: z.enum(["resolve", "finalize"]).default("resolve"),
+  title: z.string().optional(),
+  subtitle: z.string().optional(),
+  coverUrl: z.string().optional(),
+  provider: z.string().optional(),
+  truncated: z.boolean().optional(),
+  notes: z.array(z.string()).optional(),
+  totalTracks: z.number().int().optional(),
+  /** Folder of this collection, relative to the library. */
+  folder: z.string().optional(),
+});
+export type CollectionJobData = z.infer<typeof collectionJobDataSchema>;
+
+export const trackJobDataSchema = z.object({
+  collectionId: z.string(),
+  index: z.number().int(),
+  total: z.number().int(),
+  track: trackSchema,
+  format: z.enum(audioFormats),
+  /** Library-relative path (without extension) this track is written to. */
+  relativePath: z.string(),
+  discCount: z.number().int(),
+  /** Tracks on this track's disc, for the "n/N" tag (album requests only). */
+  trackTotal: z.number().int().optional(),
+});
+export type TrackJobData = z.infer<typeof trackJobDataSchema>;
+
+export const trackOutcomes = ["done", "cached", "failed", "needs_review", "cancelled"] as const;
+export type TrackOutcome = (typeof trackOutcomes)[number];
+
+export const trackResultSchema = z.object({
+  index: z.number().int(),
+  trackId: z.string(),
+  title: z.string(),
+  artists: z.array(z.string()),
+  outcome: z.enum(trackOutcomes),
+  /** Sentence for the person when not done. */
+  reason: z.string().optional(),
+  /** Library-relative path of the file, when done or cached. */
+  file: z.string().optional(),
+  bytes: z.number().optional(),
+  durationSec: z.number().optional(),
+  videoId: z.string().optional(),
+  /** ISRC of the recording (from the catalog), for the CD's subcode when the track is burned. */
+  isrc: z.string().optional(),
+  confidence: z.number().optional(),
+  /** E.g. a duration that differs from Spotify's by more than 5 s. */
+  warnings: z.array(z.string()).default([]),
+  /** For needs-review: the best candidates, best first. */
+  candidates: z
+    .array(z.object({ id: z.string(), title: z.string(), channel: z.string(), score: z.number() }))
+    .optional(),
+});
+export type TrackResult = z.infer<typeof trackResultSchema>;
+
+export const collectionOutcomes = ["done", "partial", "failed", "cancelled"] as const;
+export type CollectionOutcome = (typeof collectionOutcomes)[number];
+
+export const collectionResultSchema = z.object({
+  outcome: z.enum(collectionOutcomes),
+  title: z.string(),
+  subtitle: z.string().optional(),
+  /** Sentence for the person when the whole collection failed (e.g. a private playlist). */
+  reason: z.string().optional(),
+  reasonCode: z.string().optional(),
+  tracks: z.array(trackResultSchema),
+  notes: z.array(z.string()).default([]),
+  truncated: z.boolean().default(false),
+  /** Library-relative folder with the files, the .m3u8 and cover.jpg. */
+  folder: z.string().optional(),
+  playlistFile: z.string().optional(),
+  /** Absolute path of the packaged (zip) collection, when one was made. */
+  packagePath: z.string().optional(),
+  packageBytes: z.number().optional(),
+  /** UPC/EAN of the album (album requests), written as the CD's catalog number when burned. */
+  upc: z.string().optional(),
+  totalDurationSec: z.number().default(0),
+  totalBytes: z.number().default(0),
+  finishedAt: z.number(),
+});
+export type CollectionResult = z.infer<typeof collectionResultSchema>;
+
+export const jobStages = [
+  "queued",
+  "resolving",
+  "downloading",
+  "packaging",
+  "done",
+  "failed",
+  "cancelled",
+] as const;
+export type JobStage = (typeof jobStages)[number];
+export const finalStages: readonly JobStage[] = ["done", "failed", "cancelled"];
+
+/** What a person sees of a running job; published at most every 500 ms per job plus every stage change. */
+export const progressEventSchema = z.object({
+  jobId: z.string(),
+  stage: z.enum(jobStages),
+  /** 0-100 over the whole collection. */
+  percent: z.number().min(0).max(100),
+  title: z.string().optional(),
+  total: z.number().int().default(0),
+  done: z.number().int().default(0),
+  failed: z.number().int().default(0),
+  needsReview: z.number().int().default(0),
+  current: z
+    .object({
+      index: z.number().int(),
+      title: z.string(),
+      artists: z.array(z.string()),
+      step: z.enum(["matching", "downloading", "transcoding", "cached"]),
+      percent: z.number(),
+    })
+    .optional(),
+  etaSeconds: z.number().optional(),
+  at: z.number(),
+});
+export type ProgressEvent = z.infer<typeof progressEventSchema>;

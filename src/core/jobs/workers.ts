@@ -1,0 +1,179 @@
+/**
+ * The worker role: BullMQ workers for collections and tracks with everything they need, and a close()
+ * that drains within a deadline (running tracks finish, or go back to the queue without losing an
+ * attempt) and then closes every connection it opened.
+ */
+import path from "node:path";
+import { Queue, Worker, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import type { CandidateSource } from "../matching/types.js";
+import { createTrackCache } from "../media/track-cache.js";
+import type { YtDlp } from "../media/yt-dlp.js";
+import type { Metrics } from "../metrics.js";
+import { createRedis } from "../redis.js";
+import type { Catalog } from "../spotify/catalog.js";
+import { createCancelBus } from "./cancel-bus.js";
+import { createCollectionProcessor } from "./collection-processor.js";
+import { createKeys, QUEUE_COLLECTIONS, QUEUE_TRACKS } from "./keys.js";
+import { createProgressAggregator } from "./progress-aggregator.js";
+import { createProgressPublisher } from "./progress-broker.js";
+import { createTrackProcessor } from "./track-processor.js";
+
+export interface WorkerRuntimeDeps {
+  config: Config;
+  redisUrl: string;
+  catalog: Catalog;
+  source: CandidateSource;
+  ytDlp: YtDlp;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Override BullMQ worker settings (tests shorten lock and stall times). */
+  workerOptions?: Partial<Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount">>;
+}
+
+export interface WorkerRuntime {
+  /** True while both workers are running. */
+  running(): boolean;
+  /** Stop taking work; give running tracks until the deadline; then close everything. Idempotent. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** Where the library, temp files and packages live for a configuration. */
+export function dataPaths(config: Config) {
+  return {
+    libraryDir: config.download.libraryDir
+      ? path.resolve(config.download.libraryDir)
+      : path.join(config.dataDir, "library"),
+    tmpDir: path.join(config.dataDir, "tmp"),
+    packagesDir: path.join(config.dataDir, "packages"),
+  };
+}
+
+export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRuntime> {
+  const { config, logger } = deps;
+  const prefix = config.redis.prefix;
+  const keys = createKeys(prefix);
+  const { libraryDir, tmpDir, packagesDir } = dataPaths(config);
+  const connections: Redis[] = [];
+  const open = (role: "worker" | "client") => {
+    const connection = createRedis({ url: deps.redisUrl }, role);
+    connection.on("error", (err) => logger.debug({ err }, "redis connection error"));
+    connections.push(connection);
+    return connection;
+  };
+  const client = open("client");
+  const subscriber = open("worker");
+  const collectionsQueue = new Queue(QUEUE_COLLECTIONS, { connection: open("worker"), prefix });
+  const tracksQueue = new Queue(QUEUE_TRACKS, { connection: open("worker"), prefix });
+  collectionsQueue.on("error", () => undefined);
+  tracksQueue.on("error", () => undefined);
+  // The global concurrency guard: max tracks downloading at once across every worker process.
+  await tracksQueue.setGlobalConcurrency(config.jobs.maxActiveDownloads);
+
+  const cancel = await createCancelBus({ subscriber, client, keys });
+  const progress = createProgressAggregator({
+    redis: client,
+    keys,
+    publisher: createProgressPublisher(collectionsQueue),
+  });
+  let shuttingDown = false;
+
+  const processTrack = createTrackProcessor({
+    cache: createTrackCache(client, { prefix: `${prefix}:x` }),
+    source: deps.source,
+    ytDlp: deps.ytDlp,
+    match: {
+      minConfidence: config.matching.minConfidence,
+      maxDurationDeltaSeconds: config.matching.maxDurationDeltaSeconds,
+    },
+    libraryDir,
+    tmpDir,
+    ffmpegPath: config.download.ffmpegPath,
+    ffprobePath: config.download.ffprobePath,
+    bitrateKbps: config.download.bitrateKbps,
+    coverMaxBytes: config.download.coverMaxBytes,
+    trackTimeoutMs: config.download.trackTimeoutSeconds * 1000,
+    durationToleranceSec: config.download.durationToleranceSeconds,
+    cancel,
+    progress,
+    logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    shuttingDown: () => shuttingDown,
+  });
+  const processCollection = createCollectionProcessor({
+    catalog: deps.catalog,
+    tracksQueue,
+    redis: client,
+    keys,
+    cancel,
+    progress,
+    libraryDir,
+    tmpDir,
+    packagesDir,
+    pathTemplate: config.download.pathTemplate,
+    coverMaxBytes: config.download.coverMaxBytes,
+    trackAttempts: config.jobs.trackAttempts,
+    backoffSeconds: config.jobs.backoffSeconds,
+    keepHours: config.jobs.keepHours,
+    logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
+
+  const common = { prefix, ...deps.workerOptions };
+  const trackWorker = new Worker(QUEUE_TRACKS, (job, token, signal) => processTrack(job, token, signal), {
+    ...common,
+    connection: open("worker"),
+    concurrency: config.jobs.workerConcurrency,
+  });
+  const collectionWorker = new Worker(
+    QUEUE_COLLECTIONS,
+    (job, token, signal) => processCollection(job, token, signal),
+    {
+      ...common,
+      connection: open("worker"),
+      concurrency: 4,
+    },
+  );
+  for (const worker of [trackWorker, collectionWorker]) {
+    worker.on("error", (err) => logger.warn({ err }, "worker error"));
+    worker.on("failed", (job, err) => logger.warn({ err, jobId: job?.id }, "job attempt failed"));
+  }
+  await Promise.all([trackWorker.waitUntilReady(), collectionWorker.waitUntilReady()]);
+  logger.info(
+    { concurrency: config.jobs.workerConcurrency, maxActiveDownloads: config.jobs.maxActiveDownloads },
+    "workers started",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    running: () => !closing && trackWorker.isRunning() && collectionWorker.isRunning(),
+    close(deadlineMs = config.shutdownDeadlineSeconds * 1000) {
+      closing ??= (async () => {
+        const graceful = Promise.all([trackWorker.close(), collectionWorker.close()]);
+        let timer: NodeJS.Timeout | undefined;
+        const inTime = await Promise.race([
+          graceful.then(() => true),
+          new Promise<boolean>(
+            (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs - 1000))),
+          ),
+        ]);
+        clearTimeout(timer);
+        if (!inTime) {
+          // Out of time: stop yt-dlp/ffmpeg and put the running tracks back on the queue.
+          logger.warn("drain deadline reached: requeueing running tracks");
+          shuttingDown = true;
+          trackWorker.cancelAllJobs("shutdown");
+          collectionWorker.cancelAllJobs("shutdown");
+          await Promise.race([graceful, new Promise((r) => setTimeout(r, 1000))]);
+          await Promise.all([trackWorker.close(true), collectionWorker.close(true)]).catch(() => undefined);
+        }
+        await cancel.close();
+        await Promise.all([collectionsQueue.close(), tracksQueue.close()]).catch(() => undefined);
+        for (const connection of connections) connection.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
