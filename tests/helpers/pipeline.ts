@@ -39,7 +39,7 @@ export async function createTestPipeline(
   const prefix = uniquePrefix("p");
   const data: Record<string, unknown> = { dataDir, ...stack.configOverrides, redis: { prefix } };
   for (const [section, values] of Object.entries(configData)) {
-    data[section] = { ...((data[section]) ?? {}), ...values };
+    data[section] = { ...(data[section] ?? {}), ...values };
   }
   const { config } = createConfig(data, stack.env);
   const redis = createRedis({ url: testRedisUrl() }, "client");

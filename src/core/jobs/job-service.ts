@@ -290,23 +290,23 @@ export function createJobService(options: JobServiceOptions): JobService {
       await redis.publish(keys.cancelChannel, jobId);
       const state = await job.getState();
       if (state === "waiting" || state === "delayed" || state === "prioritized") {
-        // Never started: remove it and record the outcome ourselves.
-        const removed = await queue.remove(jobId).catch(() => 0);
-        if (removed === 1) {
-          const result: CollectionResult = {
-            outcome: "cancelled",
-            title: current.title ?? current.ref.uri,
-            tracks: [],
-            notes: [],
-            truncated: false,
-            totalDurationSec: 0,
-            totalBytes: 0,
-            finishedAt: Date.now(),
-          };
-          await redis.set(keys.result(jobId), JSON.stringify(result), "EX", keepSeconds);
-          await redis.srem(keys.userActive(current.owner.userId), jobId);
-          return { ...current, stage: "cancelled", percent: 100, result, finishedAt: result.finishedAt };
-        }
+        // Never started: record the outcome now; a worker that picks it up later ends it at once.
+        const result: CollectionResult = {
+          outcome: "cancelled",
+          title: current.title ?? current.ref.uri,
+          tracks: [],
+          notes: [],
+          truncated: false,
+          totalDurationSec: 0,
+          totalBytes: 0,
+          finishedAt: Date.now(),
+        };
+        await redis
+          .multi()
+          .set(keys.result(jobId), JSON.stringify(result), "EX", keepSeconds)
+          .srem(keys.userActive(current.owner.userId), jobId)
+          .exec();
+        return { ...current, stage: "cancelled", percent: 100, result, finishedAt: result.finishedAt };
       } else if (state === "waiting-children") {
         await job.removeUnprocessedChildren().catch(() => undefined);
       }
