@@ -42,6 +42,35 @@ function configOf(values: Record<string, string | boolean | undefined>): string 
 }
 
 const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handler }> = {
+  resolve: {
+    options: { json: { type: "boolean", default: false } },
+    run: async (positionals, values) => {
+      const { resolveCommand } = await import("./commands/resolve.js");
+      return resolveCommand({
+        config: configOf(values),
+        link: positionals.join(" ") || undefined,
+        json: values.json === true,
+      });
+    },
+  },
+  match: {
+    options: { verbose: { type: "boolean", default: false } },
+    run: async (_p, values) => {
+      const { matchCommand } = await import("./commands/match.js");
+      return matchCommand({ config: configOf(values), verbose: values.verbose === true });
+    },
+  },
+  download: {
+    options: { format: { type: "string" } },
+    run: async (positionals, values) => {
+      const { downloadCommand } = await import("./commands/download.js");
+      return downloadCommand({
+        config: configOf(values),
+        link: positionals.join(" ") || undefined,
+        format: typeof values.format === "string" ? values.format : undefined,
+      });
+    },
+  },
   doctor: {
     options: { role: { type: "string" } },
     run: async (_p, values) => {
