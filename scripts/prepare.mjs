@@ -19,6 +19,10 @@ const needs = {
     ffprobe: "ffmpeg",
     "yt-dlp": "yt-dlp",
     cdrdao: "cdrdao",
+    // Checks of the deploy files with the real tools (no Docker engine needed).
+    promtool: "prometheus",
+    "docker-compose": "docker-compose",
+    "systemd-analyze": "systemd",
   },
   demo: { "redis-server": "redis-server", ffmpeg: "ffmpeg", ffprobe: "ffmpeg", "yt-dlp": "yt-dlp" },
   bench: { "redis-server": "redis-server", ffmpeg: "ffmpeg", ffprobe: "ffmpeg", "yt-dlp": "yt-dlp" },
