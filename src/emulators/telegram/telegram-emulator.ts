@@ -101,6 +101,8 @@ export interface TelegramEmulator extends FaultInjector {
   /** Updates queued and not yet confirmed by the bot. */
   pendingUpdates(): number;
 
+  /** Calls `listener` with every future event (the demo prints the chat from these); returns an unsubscribe. */
+  onEvent(listener: (event: EmulatorEvent) => void): () => void;
   /** Resolves with the first future event the predicate accepts; rejects after `timeoutMs`. */
   waitFor<E extends EmulatorEvent>(
     predicate: (event: EmulatorEvent) => event is E,
@@ -156,9 +158,11 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
   const faults = new FaultRules();
   const stats = new CallStats();
   const waiters = new Set<Waiter>();
+  const listeners = new Set<(event: EmulatorEvent) => void>();
   const emit = (make: () => EmulatorEvent): void => {
-    if (waiters.size === 0) return;
+    if (waiters.size === 0 && listeners.size === 0) return;
     const event = make();
+    for (const listener of listeners) listener(event);
     for (const w of waiters) {
       if (w.predicate(event)) {
         waiters.delete(w);
@@ -334,6 +338,10 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
     myCommands: (scope, languageCode) => api.myCommands(scope, languageCode),
     pendingUpdates: () => api.updates.pendingCount,
     waitFor: waitFor,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     async waitForMessage(chatId, text, timeoutMs) {
       const matches = (entry: TranscriptEntry): boolean =>
         !entry.deleted &&
