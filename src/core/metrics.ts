@@ -24,11 +24,20 @@ export interface Metrics {
   burns: Counter<"outcome">;
   /** Refusals of people not on the allowlist. */
   refusals: Counter;
+  /** HTTP requests by route template (never the raw URL: tokens stay out), method and status code. */
+  httpRequests: Histogram<"route" | "method" | "status">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "cdc_" });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: "cdc_" });
+    // prom-client exports these gauges with a `_total` suffix, which Prometheus reserves for counters
+    // (`promtool check metrics` rejects them); they add nothing the event-loop metrics do not show.
+    for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) {
+      registry.removeSingleMetric(`cdc_nodejs_${name}`);
+    }
+  }
   const registers = [registry];
   return {
     registry,
@@ -96,6 +105,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     refusals: new Counter({
       name: "cdc_unauthorized_total",
       help: "Updates from people not on the allowlist",
+      registers,
+    }),
+    httpRequests: new Histogram({
+      name: "cdc_http_request_duration_seconds",
+      help: "HTTP requests by route template, method and status code",
+      labelNames: ["route", "method", "status"],
+      buckets: [0.005, 0.025, 0.1, 0.5, 2, 10, 60],
       registers,
     }),
   };

@@ -21,6 +21,8 @@ export interface FixtureTrack {
   isrc?: string;
   /** Leave the track out as failed (no file). */
   failed?: boolean;
+  /** Keep the ISRC only in the file's TSRC tag, not in the track result. */
+  isrcOnlyInTags?: boolean;
 }
 
 export interface StoredCollection {
@@ -73,8 +75,6 @@ export async function storeCollection(options: {
   subtitle?: string;
   upc?: string;
   tracks: FixtureTrack[];
-  /** Leave `isrc` out of the track results (the burner then reads the file's TSRC tag). */
-  isrcInResult?: boolean;
 }): Promise<StoredCollection> {
   const jobId = newJobId();
   const folder = `Noise/${options.title}`;
@@ -106,7 +106,7 @@ export async function storeCollection(options: {
       file: `${folder}/${name}`,
       durationSec: info.durationSec,
       warnings: [],
-      ...(t.isrc && options.isrcInResult !== false ? { isrc: t.isrc } : {}),
+      ...(t.isrc && !t.isrcOnlyInTags ? { isrc: t.isrc } : {}),
     });
   }
   const packagePath = path.join(options.dataDir, "packages", `${jobId}.zip`);
@@ -114,7 +114,10 @@ export async function storeCollection(options: {
     packagePath,
     results
       .filter((r) => r.file)
-      .map((r) => ({ file: path.join(libraryDir, r.file!), name: `${options.title}/${path.basename(r.file!)}` })),
+      .map((r) => ({
+        file: path.join(libraryDir, r.file!),
+        name: `${options.title}/${path.basename(r.file!)}`,
+      })),
   );
   const result: CollectionResult = {
     outcome: results.some((r) => r.outcome === "failed") ? "partial" : "done",

@@ -1,0 +1,19 @@
+/** The HTTP API's public surface. */
+export { createHttpApp, ADMIN_BODY_LIMIT, type HttpAppDeps } from "./app.js";
+export {
+  createLinkSigner,
+  loadLinkSecret,
+  downloadUrl,
+  type LinkSigner,
+  type LinkVerification,
+} from "./link-signer.js";
+export {
+  createReadiness,
+  programCheck,
+  redisCheck,
+  runChecks,
+  type CheckResult,
+  type HealthCheck,
+  type Readiness,
+  type ReadinessOptions,
+} from "./health.js";
