@@ -42,6 +42,23 @@ function configOf(values: Record<string, string | boolean | undefined>): string 
 }
 
 const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handler }> = {
+  start: {
+    options: { role: { type: "string" } },
+    run: async (_p, values) => {
+      const { startCommand } = await import("./commands/start.js");
+      return startCommand({ config: configOf(values), role: roleOf(values.role) });
+    },
+  },
+  demo: {
+    options: { dir: { type: "string" }, quick: { type: "boolean", default: false } },
+    run: async (_p, values) => {
+      const { demoCommand } = await import("./commands/demo.js");
+      return demoCommand({
+        dir: typeof values.dir === "string" ? values.dir : undefined,
+        quick: values.quick === true,
+      });
+    },
+  },
   resolve: {
     options: { json: { type: "boolean", default: false } },
     run: async (positionals, values) => {

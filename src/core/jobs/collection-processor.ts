@@ -48,6 +48,9 @@ export interface CollectionProcessorDeps {
   metrics?: Metrics;
 }
 
+/** File names inside a playlist folder; `{track}` is the position in the playlist. */
+const PLAYLIST_TEMPLATE = "{track} - {artist} - {title}";
+
 function childIndex(key: string): number | undefined {
   const match = /-(\d+)$/.exec(key);
   return match ? Number(match[1]) : undefined;
@@ -94,6 +97,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
       outcome,
       title: data.title ?? data.ref.uri,
       ...(data.subtitle ? { subtitle: data.subtitle } : {}),
+      ...(data.upc ? { upc: data.upc } : {}),
       ...(reason ? { reason } : {}),
       ...(code ? { reasonCode: code } : {}),
       tracks: [],
@@ -161,6 +165,9 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
       notes: collection.notes,
       totalTracks: collection.tracks.length,
       folder,
+      ...(collection.ref.kind === "album" && collection.tracks[0]?.albumUpc
+        ? { upc: collection.tracks[0].albumUpc }
+        : {}),
     };
     if (collection.tracks.length === 0) {
       return finish(
@@ -183,7 +190,12 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         total,
         track,
         format: data.format,
-        relativePath: trackPath(deps.pathTemplate, track, { discCount, format: data.format }),
+        // Albums and tracks go where the library template says; a playlist gets a folder of its own with
+        // its tracks numbered in playlist order (its tracks come from many albums, some unnamed).
+        relativePath:
+          collection.ref.kind === "playlist"
+            ? path.join(folder, trackPath(PLAYLIST_TEMPLATE, track, { discCount: 1, format: data.format }))
+            : trackPath(deps.pathTemplate, track, { discCount, format: data.format }),
         discCount,
         ...(collection.ref.kind === "album" ? { trackTotal: perDisc.get(track.discNumber) ?? total } : {}),
       };

@@ -50,6 +50,8 @@ export const collectionJobDataSchema = z.object({
   totalTracks: z.number().int().optional(),
   /** Folder of this collection, relative to the library. */
   folder: z.string().optional(),
+  /** The album's UPC (album requests), the CD's catalog number when burnt. */
+  upc: z.string().optional(),
 });
 export type CollectionJobData = z.infer<typeof collectionJobDataSchema>;
 

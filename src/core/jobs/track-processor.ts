@@ -67,12 +67,13 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
     const data = trackJobDataSchema.parse(job.data);
     const { track, collectionId, index } = data;
     const log = deps.logger.child({ jobId: collectionId, track: index });
-    const base: Pick<TrackResult, "index" | "trackId" | "title" | "artists" | "warnings"> = {
+    const base: Pick<TrackResult, "index" | "trackId" | "title" | "artists" | "warnings" | "isrc"> = {
       index,
       trackId: track.id,
       title: track.title,
       artists: track.artists,
       warnings: [],
+      ...(track.isrc ? { isrc: track.isrc } : {}),
     };
     const finish = async (result: TrackResult): Promise<TrackResult> => {
       deps.metrics?.tracks.inc({ outcome: result.outcome });

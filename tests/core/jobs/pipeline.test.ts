@@ -26,6 +26,8 @@ describe("download pipeline, end to end on real Redis, yt-dlp and ffmpeg", () =>
     expect(result.outcome).toBe("done");
     expect(result.tracks).toHaveLength(10);
     expect(result.tracks.map((t) => t.outcome)).toEqual(Array(10).fill("done"));
+    expect(result.upc).toBe(shortAlbum.upc);
+    expect(result.tracks[3]!.isrc).toBe(shortAlbum.tracks[3]!.isrc);
 
     const { libraryDir } = dataPaths(p.config);
     const first = path.join(libraryDir, result.tracks[0]!.file!);

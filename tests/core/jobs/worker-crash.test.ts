@@ -68,7 +68,7 @@ describe("a worker killed with SIGKILL mid-playlist", () => {
     ).toBe(true);
     const before = { ...p.stack.audio.stats.audioRequests };
     const tracks = sprintPlaylist.tracks.map((t) => catalogTrackToTrack(t, p!.stack.spotify.url));
-    const finishedBefore = (await p.redis.hgetall(`${p.config.redis.prefix}:x:tp:${job.id}`));
+    const finishedBefore = await p.redis.hgetall(`${p.config.redis.prefix}:x:tp:${job.id}`);
     const doneIndexes = Object.entries(finishedBefore)
       .filter(([k, v]) => !k.startsWith("_") && /"s":"done"/.test(v))
       .map(([k]) => Number(k));

@@ -1,0 +1,230 @@
+/**
+ * createBot(deps): the grammY bot with its middlewares, features, outgoing pacing and progress relay.
+ *
+ * Update path: in-flight tracking -> log context -> flood guard -> /whoami (answers anyone) ->
+ * allowlist -> sequentialize(chat) -> error boundary around the features.
+ * Outgoing calls: auto-retry (capped) -> per-chat and global pacing -> error counting -> HTTP.
+ */
+import { autoRetry } from "@grammyjs/auto-retry";
+import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
+import { Bot, webhookCallback, type BotError } from "grammy";
+import { createApiErrorCounter } from "./api-error-counter.js";
+import { createApiPacer } from "./api-pacer.js";
+import { syncCommands } from "./bot-commands.js";
+import type { BotContext, BotDeps } from "./context.js";
+import { createDelivery, defaultTmpDir } from "./delivery.js";
+import { cancelFeature } from "./features/cancel.js";
+import { downloadFeature } from "./features/download.js";
+import { fallbackFeature } from "./features/fallback.js";
+import type { FeatureDeps } from "./features/feature-deps.js";
+import { helpFeature } from "./features/help.js";
+import { statusFeature } from "./features/status.js";
+import { whoamiFeature } from "./features/whoami.js";
+import { allowlist, commandName } from "./middlewares/allowlist.js";
+import { floodGuard } from "./middlewares/flood-guard.js";
+import { createInFlight } from "./middlewares/in-flight.js";
+import { updateLogger } from "./middlewares/update-logger.js";
+import { createProgressRelay, type ProgressRelay } from "./progress-relay.js";
+import { createTokenBucket } from "./token-bucket.js";
+
+/** Updates the bot asks Telegram for. */
+export const allowedUpdates = ["message", "callback_query"] as const;
+
+type FastifyWebhookHandler = ReturnType<typeof webhookCallback<BotContext, "fastify">>;
+
+/** A running (or startable) Telegram bot. */
+export interface TelegramBot {
+  readonly bot: Bot<BotContext>;
+  readonly relay: ProgressRelay;
+  /**
+   * Starts the bot: getMe, the command menu (only when it changed), the progress relay (picking up the
+   * relays stored in the job store and delivering finished jobs that were not delivered), then long
+   * polling, or in webhook mode setWebhook (when `webhookUrl` differs from Telegram's).
+   */
+  start(): Promise<void>;
+  /**
+   * Stops polling, waits for running handlers and deliveries (aborting them after `stopTimeoutMs`),
+   * detaches from the progress subscription (which stays open for its owner). Idempotent.
+   */
+  stop(): Promise<void>;
+  /** Picks up stored relays now; returns how many were resumed. */
+  deliverPending(): Promise<number>;
+  /** For webhook mode: mount with Fastify, e.g. `app.post("/telegram/webhook", tg.webhookHandler)`. Checks the secret token. */
+  readonly webhookHandler: FastifyWebhookHandler;
+}
+
+export function createBot(deps: BotDeps): TelegramBot {
+  const t = deps.config.telegram;
+  const tuning = deps.tuning ?? {};
+  const logger = deps.logger.child({ component: "telegram" });
+  const bot = new Bot<BotContext>(t.token, { client: { apiRoot: t.apiRoot } });
+
+  // Installed innermost first: each raw answer is counted, each attempt is paced, auto-retry wraps both.
+  const pacer = createApiPacer({
+    ...(tuning.perChatMinTimeMs !== undefined ? { perChatMinTimeMs: tuning.perChatMinTimeMs } : {}),
+    ...(tuning.groupMinTimeMs !== undefined ? { groupMinTimeMs: tuning.groupMinTimeMs } : {}),
+    ...(tuning.globalPerSecond !== undefined ? { globalPerSecond: tuning.globalPerSecond } : {}),
+  });
+  bot.api.config.use(createApiErrorCounter(deps.metrics));
+  bot.api.config.use(pacer.transformer);
+  bot.api.config.use(
+    autoRetry({
+      maxDelaySeconds: tuning.maxRetryDelaySeconds ?? 60,
+      maxRetryAttempts: tuning.maxRetryAttempts ?? 5,
+    }),
+  );
+
+  const inFlight = createInFlight<BotContext>();
+  const lifetime = new AbortController();
+  const deliver = createDelivery({
+    api: bot.api,
+    trackCache: deps.trackCache,
+    linkFor: (jobId) => deps.linkFor(jobId),
+    metrics: deps.metrics,
+    libraryDir: deps.libraryDir,
+    ffmpegPath: deps.config.download.ffmpegPath,
+    tmpDir: deps.tmpDir ?? defaultTmpDir(),
+    botKey: deps.botKey ?? (t.token.split(":")[0] || "default"),
+    uploadLimitMb: t.uploadLimitMb,
+    sendAudio: t.sendAudio,
+  });
+  const relay = createProgressRelay({
+    api: bot.api,
+    jobs: deps.jobs,
+    progress: deps.progress,
+    deliver,
+    logger,
+    editIntervalMs: t.editIntervalSeconds * 1000,
+    reconcileIntervalMs: tuning.reconcileIntervalMs ?? 15_000,
+    signal: lifetime.signal,
+    track: (work) => inFlight.track(work),
+  });
+  const features: FeatureDeps = {
+    config: deps.config,
+    jobs: deps.jobs,
+    catalog: deps.catalog,
+    relay,
+    downloads: createTokenBucket({
+      capacity: t.downloadsCapacity,
+      refillMs: t.downloadsRefillSeconds * 1000,
+    }),
+    metrics: deps.metrics,
+    version: deps.version,
+  };
+
+  bot.use(inFlight.middleware);
+  bot.use(updateLogger(logger));
+  bot.use(
+    floodGuard({ messages: t.floodMessages, windowSeconds: t.floodWindowSeconds, metrics: deps.metrics }),
+  );
+  bot.use(whoamiFeature(deps));
+  bot.use(
+    allowlist({
+      allowedUserIds: t.allowedUserIds,
+      adminUserIds: t.adminUserIds,
+      metrics: deps.metrics,
+      refusalCooldownMs: tuning.refusalCooldownMs ?? 60_000,
+    }),
+  );
+  bot.use(sequentialize((ctx: BotContext) => ctx.chat?.id.toString()));
+  bot.errorBoundary(
+    (err) => handlerError(err, deps),
+    helpFeature(features),
+    downloadFeature(features),
+    statusFeature(features),
+    cancelFeature(features),
+    fallbackFeature(),
+  );
+  bot.catch((err) =>
+    logger.error({ err: err.error, updateId: err.ctx.update.update_id }, "unhandled bot error"),
+  );
+
+  const webhookHandler = webhookCallback(bot, "fastify", {
+    ...(t.webhookSecret !== "" ? { secretToken: t.webhookSecret } : {}),
+    onTimeout: "return",
+    timeoutMilliseconds: 9_000,
+  });
+
+  let runner: RunnerHandle | undefined;
+  let starting: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    bot,
+    relay,
+    webhookHandler,
+    deliverPending: () => relay.resume(),
+
+    start() {
+      if (stopping !== undefined) return Promise.reject(new Error("this bot was stopped; create a new one"));
+      starting ??= (async () => {
+        await bot.init();
+        await syncCommands(bot.api).catch((err: unknown) =>
+          logger.warn({ err }, "could not set the command menu"),
+        );
+        relay.start();
+        const resumed = await relay.resume();
+        if (resumed > 0) logger.info({ resumed }, "resumed progress relays");
+        const webhook = await bot.api.getWebhookInfo();
+        if (t.mode === "webhook") {
+          if (t.webhookUrl !== "" && webhook.url !== t.webhookUrl) {
+            await bot.api.setWebhook(t.webhookUrl, {
+              allowed_updates: [...allowedUpdates],
+              ...(t.webhookSecret !== "" ? { secret_token: t.webhookSecret } : {}),
+            });
+          }
+        } else {
+          if (webhook.url !== "") await bot.api.deleteWebhook();
+          runner = run(bot, { runner: { fetch: { allowed_updates: [...allowedUpdates] } } });
+        }
+        logger.info({ mode: t.mode, username: bot.botInfo.username }, "telegram bot started");
+      })();
+      return starting;
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        await starting?.catch(() => undefined);
+        relay.stop();
+        if (runner?.isRunning() === true) await runner.stop();
+        const timeoutMs = tuning.stopTimeoutMs ?? 15_000;
+        if (!(await settlesWithin(inFlight.idle(), timeoutMs))) {
+          logger.warn({ running: inFlight.count }, "stop: giving up on running handlers and deliveries");
+          lifetime.abort();
+          await settlesWithin(inFlight.idle(), 2_000);
+        }
+        await pacer.stop();
+        logger.info("telegram bot stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function handlerError(err: BotError<BotContext>, deps: BotDeps): Promise<void> {
+  const ctx = err.ctx;
+  const log = ctx.log ?? deps.logger;
+  log.error({ err: err.error }, "handler failed");
+  const text = ctx.message?.text;
+  if (text?.startsWith("/") === true)
+    deps.metrics.commands.inc({ command: commandName(text), outcome: "error" });
+  try {
+    if (ctx.callbackQuery !== undefined) {
+      await ctx.answerCallbackQuery({ text: "Something went wrong on my side. Please try again." });
+    } else if (ctx.chat !== undefined) {
+      await ctx.reply("Something went wrong on my side. Please try again in a minute.");
+    }
+  } catch (replyErr) {
+    log.warn({ err: replyErr }, "could not tell the person about an error");
+  }
+}
+
+function settlesWithin(work: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void work.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * /cancel <id> and the Cancel button (`c:<id>`). The JobService only lets a person act on their own
+ * jobs, so pressing someone else's button (in a group) gets "can't find a job of yours". Every button
+ * press is answered.
+ */
+import { Composer } from "grammy";
+import { isUserFacing } from "../../../core/errors.js";
+import { parseJobId } from "../../../core/jobs/job-id.js";
+import type { JobView } from "../../../core/jobs/job-service.js";
+import type { BotContext } from "../context.js";
+import { isFinalStage } from "../render.js";
+import { commandArgs, replyUserError } from "./reply-error.js";
+import type { FeatureDeps } from "./feature-deps.js";
+
+export const cancelUsage = "Usage: /cancel <job id>, for example /cancel ab3def7. /status lists your jobs.";
+
+function cancelledText(view: JobView): string {
+  return isFinalStage(view.stage) ? `Job ${view.id} is cancelled.` : `Cancelling job ${view.id}…`;
+}
+
+export function cancelFeature(deps: Pick<FeatureDeps, "jobs" | "relay" | "metrics">): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const count = (outcome: string) => deps.metrics.commands.inc({ command: "cancel", outcome });
+
+  feature.command("cancel", async (ctx) => {
+    const id = commandArgs(ctx);
+    if (id === "" || parseJobId(id) === undefined) {
+      count("invalid");
+      await ctx.reply(cancelUsage);
+      return;
+    }
+    try {
+      const view = await deps.jobs.cancel(id, ctx.actor);
+      await ctx.reply(cancelledText(view));
+      count("ok");
+      await deps.relay.refresh(view.id);
+    } catch (err) {
+      if (!(await replyUserError(ctx, err))) throw err;
+      count("invalid");
+    }
+  });
+
+  feature.callbackQuery(/^c:(.+)$/, async (ctx) => {
+    const jobId = parseJobId(ctx.match[1] ?? "");
+    if (jobId === undefined) {
+      await ctx.answerCallbackQuery({ text: "That button is out of date." });
+      return;
+    }
+    try {
+      const view = await deps.jobs.cancel(jobId, ctx.actor);
+      await ctx.answerCallbackQuery({ text: cancelledText(view) });
+      count("ok");
+      await deps.relay.refresh(view.id);
+    } catch (err) {
+      if (!isUserFacing(err)) throw err;
+      await ctx.answerCallbackQuery({ text: err.userMessage, show_alert: true });
+      count("invalid");
+    }
+  });
+
+  // Any other button (e.g. from an older version): answer so the client stops spinning.
+  feature.on("callback_query:data", async (ctx) => {
+    await ctx.answerCallbackQuery({ text: "That button is out of date." });
+  });
+  return feature;
+}

@@ -1,0 +1,57 @@
+/** /status [id]: one job in detail, or the person's active and recent jobs. */
+import { Composer } from "grammy";
+import { parseJobId } from "../../../core/jobs/job-id.js";
+import type { BotContext } from "../context.js";
+import {
+  isFinalStage,
+  renderFinalStatus,
+  renderProgress,
+  renderStatusLine,
+  snapshotOfView,
+} from "../render.js";
+import { commandArgs, replyUserError } from "./reply-error.js";
+import type { FeatureDeps } from "./feature-deps.js";
+
+export const statusUsage =
+  "Usage: /status for your jobs, or /status <job id> (7 letters and digits, like ab3def7) for one job.";
+
+export function statusFeature(deps: Pick<FeatureDeps, "jobs" | "metrics">): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  feature.command("status", async (ctx) => {
+    const count = (outcome: string) => deps.metrics.commands.inc({ command: "status", outcome });
+    const id = commandArgs(ctx);
+    if (id !== "") {
+      if (parseJobId(id) === undefined) {
+        count("invalid");
+        await ctx.reply(statusUsage);
+        return;
+      }
+      try {
+        const view = await deps.jobs.status(id, ctx.actor);
+        await ctx.reply(
+          isFinalStage(view.stage) ? renderFinalStatus(view) : renderProgress(snapshotOfView(view)),
+        );
+        count("ok");
+      } catch (err) {
+        if (!(await replyUserError(ctx, err))) throw err;
+        count("invalid");
+      }
+      return;
+    }
+    const views = await deps.jobs.list({ userId: ctx.actor.userId, isAdmin: false }, 10);
+    count("ok");
+    if (views.length === 0) {
+      await ctx.reply("You have no jobs yet. Send /download <Spotify link> to start one.");
+      return;
+    }
+    const active = views.filter((v) => !isFinalStage(v.stage));
+    const recent = views.filter((v) => isFinalStage(v.stage));
+    const lines: string[] = [];
+    if (active.length > 0) lines.push("Running:", ...active.map(renderStatusLine));
+    if (recent.length > 0)
+      lines.push(...(lines.length > 0 ? [""] : []), "Recent:", ...recent.map(renderStatusLine));
+    lines.push("", "/status <id> shows one job, /cancel <id> stops one.");
+    await ctx.reply(lines.join("\n"));
+  });
+  return feature;
+}

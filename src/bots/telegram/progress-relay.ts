@@ -1,0 +1,312 @@
+/**
+ * The progress relay: one status message per job, edited as progress events arrive. At most one edit
+ * per chat every `editIntervalMs` (the latest state wins; identical text is skipped; "message is not
+ * modified" counts as success); the final state is always shown, then the delivery runs. Which message
+ * shows which job is kept in the job store (JobService.setRelay), so a restarted bot picks the relays up
+ * again with `resume()`; a periodic re-read covers progress events lost on the way (they are best effort).
+ */
+import { GrammyError, InlineKeyboard, type Api } from "grammy";
+import { JobNotFoundError, type JobService, type JobView } from "../../core/jobs/job-service.js";
+import type { ProgressSubscription } from "../../core/jobs/progress-broker.js";
+import type { Logger } from "../../core/log.js";
+import { isNotModified } from "./api-error-counter.js";
+import { apiSignal } from "./api-signal.js";
+import type { Deliver } from "./delivery.js";
+import {
+  isFinalStage,
+  renderFinalStatus,
+  renderProgress,
+  snapshotOfEvent,
+  snapshotOfView,
+  type ProgressSnapshot,
+} from "./render.js";
+
+/** Callback data of the Cancel button: `c:<jobId>` (well under Telegram's 64 bytes). */
+export function cancelData(jobId: string): string {
+  return `c:${jobId}`;
+}
+
+export function cancelKeyboard(jobId: string): InlineKeyboard {
+  return new InlineKeyboard().text("✖ Cancel", cancelData(jobId));
+}
+
+export interface ProgressRelayOptions {
+  api: Api;
+  jobs: Pick<JobService, "status" | "setRelay" | "relays" | "clearRelay">;
+  progress: Pick<ProgressSubscription, "onProgress" | "onFinished">;
+  deliver: Deliver;
+  logger: Logger;
+  editIntervalMs: number;
+  reconcileIntervalMs: number;
+  /** Aborted when the bot gives up waiting at stop(). */
+  signal: AbortSignal;
+  /** Registers background work so stop() can wait for it. */
+  track<T>(work: Promise<T>): Promise<T>;
+}
+
+export interface ProgressRelay {
+  /** Show a job in a message that was just sent (its text is `text`), and remember that in the job store. */
+  follow(view: JobView, target: { chatId: number; messageId: number }, text: string): Promise<void>;
+  isFollowing(jobId: string): boolean;
+  /** Re-read a job now (after a cancel, or an event that said it ended). */
+  refresh(jobId: string): Promise<void>;
+  /** Pick up every relay in the job store this instance does not follow yet; returns how many. */
+  resume(): Promise<number>;
+  /** Attach to the progress subscription and start the periodic re-read. */
+  start(): void;
+  /** Detach and stop timers (running edits finish; stop() of the bot waits for them). Idempotent. */
+  stop(): void;
+}
+
+interface Followed {
+  jobId: string;
+  chatId: number;
+  messageId: number;
+  snapshot: ProgressSnapshot;
+  lastText?: string;
+  finalView?: JobView;
+}
+
+interface Lane {
+  chatId: number;
+  lastEditAt: number;
+  busy: boolean;
+  timer?: NodeJS.Timeout;
+  dirty: Set<string>;
+}
+
+export function createProgressRelay(options: ProgressRelayOptions): ProgressRelay {
+  const { api, jobs, logger, signal } = options;
+  const followed = new Map<string, Followed>();
+  const lanes = new Map<number, Lane>();
+  let started = false;
+  let stopped = false;
+  let sweep: NodeJS.Timeout | undefined;
+
+  const background = (work: () => Promise<void>, what: string) => {
+    options.track(work()).catch((err: unknown) => {
+      if (!signal.aborted) logger.warn({ err }, `progress relay: ${what} failed`);
+    });
+  };
+
+  function laneOf(chatId: number): Lane {
+    let lane = lanes.get(chatId);
+    if (lane === undefined) {
+      lane = { chatId, lastEditAt: 0, busy: false, dirty: new Set() };
+      lanes.set(chatId, lane);
+    }
+    return lane;
+  }
+
+  function markDirty(f: Followed): void {
+    const lane = laneOf(f.chatId);
+    lane.dirty.add(f.jobId);
+    schedule(lane);
+  }
+
+  function schedule(lane: Lane): void {
+    if (stopped || lane.busy || lane.timer !== undefined || lane.dirty.size === 0) return;
+    const wait = Math.max(0, lane.lastEditAt + options.editIntervalMs - Date.now());
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      background(() => flush(lane), "edit");
+    }, wait);
+  }
+
+  /** Finals first, then the job whose state changed longest ago. */
+  function pick(lane: Lane): Followed | undefined {
+    let first: Followed | undefined;
+    for (const jobId of lane.dirty) {
+      const f = followed.get(jobId);
+      if (f === undefined) {
+        lane.dirty.delete(jobId);
+        continue;
+      }
+      if (f.finalView !== undefined) return f;
+      first ??= f;
+    }
+    return first;
+  }
+
+  async function flush(lane: Lane): Promise<void> {
+    if (stopped) return;
+    lane.busy = true;
+    try {
+      for (;;) {
+        const f = pick(lane);
+        if (f === undefined) return;
+        lane.dirty.delete(f.jobId);
+        const final = f.finalView;
+        const text = final !== undefined ? renderFinalStatus(final) : renderProgress(f.snapshot);
+        let edited = false;
+        if (text !== f.lastText) {
+          edited = true;
+          try {
+            await edit(f, text, final === undefined);
+          } catch (err) {
+            if (signal.aborted) throw err;
+            logger.warn({ err, jobId: f.jobId }, "progress relay: edit failed");
+          }
+        }
+        if (final !== undefined && !stopped) {
+          followed.delete(f.jobId);
+          background(() => finish(f, final), "delivery");
+        }
+        if (edited) {
+          lane.lastEditAt = Date.now();
+          return;
+        }
+        // Nothing was sent: the next dirty job may go at once.
+      }
+    } finally {
+      lane.busy = false;
+      schedule(lane);
+    }
+  }
+
+  /** Edits the status message, handling Telegram's answers that are not really failures. */
+  async function edit(f: Followed, text: string, withButton: boolean): Promise<void> {
+    const markup = withButton ? { reply_markup: cancelKeyboard(f.jobId) } : {};
+    try {
+      await api.editMessageText(f.chatId, f.messageId, text, markup, apiSignal(signal));
+      f.lastText = text;
+    } catch (err) {
+      if (!(err instanceof GrammyError)) throw err;
+      if (isNotModified(err.description)) {
+        f.lastText = text;
+      } else if (
+        /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description)
+      ) {
+        // The person deleted the status message: show the job in a new one.
+        const message = await api.sendMessage(f.chatId, text, markup, apiSignal(signal));
+        f.messageId = message.message_id;
+        f.lastText = text;
+        await jobs.setRelay(f.jobId, { chatId: f.chatId, messageId: f.messageId });
+      } else if (err.error_code === 403 || /chat not found/i.test(err.description)) {
+        logger.info({ jobId: f.jobId, chatId: f.chatId }, "progress relay: chat unreachable, dropping relay");
+        followed.delete(f.jobId);
+        await jobs.clearRelay(f.jobId);
+      } else {
+        throw err;
+      }
+    }
+  }
+
+  async function finish(f: Followed, view: JobView): Promise<void> {
+    const log = logger.child({ jobId: f.jobId, chatId: f.chatId });
+    await options.deliver(view, f.chatId, log, signal);
+    await jobs.clearRelay(f.jobId);
+    log.info({ stage: view.stage }, "job delivered");
+  }
+
+  /** A job as the relay sees it (no owner check), or undefined when it is gone. */
+  async function readView(jobId: string): Promise<JobView | undefined> {
+    try {
+      return await jobs.status(jobId, { userId: 0, isAdmin: true });
+    } catch (err) {
+      if (err instanceof JobNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async function refresh(jobId: string): Promise<void> {
+    const f = followed.get(jobId);
+    if (f === undefined || f.finalView !== undefined) return;
+    const view = await readView(jobId);
+    if (!followed.has(jobId) || f.finalView !== undefined) return;
+    if (view === undefined) {
+      followed.delete(jobId);
+      await jobs.clearRelay(jobId);
+      return;
+    }
+    if (isFinalStage(view.stage)) f.finalView = view;
+    else f.snapshot = snapshotOfView(view);
+    markDirty(f);
+  }
+
+  return {
+    async follow(view, target, text) {
+      await jobs.setRelay(view.id, { chatId: target.chatId, messageId: target.messageId });
+      const f: Followed = { jobId: view.id, ...target, snapshot: snapshotOfView(view), lastText: text };
+      if (isFinalStage(view.stage)) f.finalView = view;
+      followed.set(view.id, f);
+      if (f.finalView !== undefined) markDirty(f);
+    },
+
+    isFollowing: (jobId) => followed.has(jobId),
+
+    refresh: (jobId) => options.track(refresh(jobId)),
+
+    async resume() {
+      const stored = await jobs.relays();
+      let count = 0;
+      for (const [jobId, target] of stored) {
+        if (followed.has(jobId)) continue;
+        if (target.delivered === true) {
+          await jobs.clearRelay(jobId);
+          continue;
+        }
+        const view = await readView(jobId);
+        if (view === undefined) {
+          await jobs.clearRelay(jobId);
+          continue;
+        }
+        const f: Followed = {
+          jobId,
+          chatId: target.chatId,
+          messageId: target.messageId,
+          snapshot: snapshotOfView(view),
+        };
+        if (isFinalStage(view.stage)) f.finalView = view;
+        followed.set(jobId, f);
+        markDirty(f);
+        count += 1;
+      }
+      return count;
+    },
+
+    start() {
+      if (started) return;
+      started = true;
+      // The subscription has no way to detach: listeners check `stopped` instead.
+      options.progress.onProgress((event) => {
+        if (stopped) return;
+        const f = followed.get(event.jobId);
+        if (f === undefined || f.finalView !== undefined) return;
+        f.snapshot = snapshotOfEvent(event, f.snapshot);
+        if (isFinalStage(event.stage)) background(() => refresh(event.jobId), "refresh");
+        else markDirty(f);
+      });
+      options.progress.onFinished((jobId) => {
+        if (stopped || !followed.has(jobId)) return;
+        background(() => refresh(jobId), "refresh");
+      });
+      sweep = setInterval(() => {
+        for (const [jobId, f] of followed) {
+          if (f.finalView === undefined) background(() => refresh(jobId), "re-read");
+        }
+        const idleSince = Date.now() - options.editIntervalMs;
+        for (const [chatId, lane] of lanes) {
+          if (
+            !lane.busy &&
+            lane.timer === undefined &&
+            lane.dirty.size === 0 &&
+            lane.lastEditAt < idleSince
+          ) {
+            lanes.delete(chatId);
+          }
+        }
+      }, options.reconcileIntervalMs);
+      sweep.unref();
+    },
+
+    stop() {
+      stopped = true;
+      if (sweep !== undefined) clearInterval(sweep);
+      for (const lane of lanes.values()) {
+        if (lane.timer !== undefined) clearTimeout(lane.timer);
+        lane.timer = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,293 @@
+/**
+ * Every text the bot sends about jobs: the progress message, the final status, the summary, /status
+ * lines and /help. Plain text (no parse mode), so nothing a title contains can break a message.
+ */
+import type { JobView } from "../../core/jobs/job-service.js";
+import type { CollectionResult, JobStage, ProgressEvent, TrackResult } from "../../core/jobs/schemas.js";
+
+/** Telegram's limit on one message. */
+export const maxMessageChars = 4096;
+
+/** What a progress message shows; built from a JobView or a ProgressEvent. */
+export interface ProgressSnapshot {
+  jobId: string;
+  stage: JobStage;
+  percent: number;
+  title?: string;
+  kind?: string;
+  total: number;
+  done: number;
+  failed: number;
+  needsReview: number;
+  current?: ProgressEvent["current"];
+  etaSeconds?: number;
+}
+
+export function snapshotOfView(view: JobView): ProgressSnapshot {
+  return {
+    jobId: view.id,
+    stage: view.stage,
+    percent: view.percent,
+    kind: view.ref.kind,
+    total: view.total,
+    done: view.done,
+    failed: view.failed,
+    needsReview: view.needsReview,
+    ...(view.title !== undefined ? { title: view.title } : {}),
+    ...(view.current !== undefined ? { current: view.current } : {}),
+    ...(view.etaSeconds !== undefined ? { etaSeconds: view.etaSeconds } : {}),
+  };
+}
+
+export function snapshotOfEvent(event: ProgressEvent, previous?: ProgressSnapshot): ProgressSnapshot {
+  return {
+    jobId: event.jobId,
+    stage: event.stage,
+    percent: event.percent,
+    total: event.total,
+    done: event.done,
+    failed: event.failed,
+    needsReview: event.needsReview,
+    ...(previous?.kind !== undefined ? { kind: previous.kind } : {}),
+    ...((event.title ?? previous?.title) !== undefined ? { title: event.title ?? previous?.title } : {}),
+    ...(event.current !== undefined ? { current: event.current } : {}),
+    ...(event.etaSeconds !== undefined ? { etaSeconds: event.etaSeconds } : {}),
+  };
+}
+
+const stageWords: Record<JobStage, string> = {
+  queued: "waiting in line",
+  resolving: "reading the track list",
+  downloading: "downloading",
+  packaging: "packing the files",
+  done: "done",
+  failed: "failed",
+  cancelled: "cancelled",
+};
+
+export function isFinalStage(stage: JobStage): boolean {
+  return stage === "done" || stage === "failed" || stage === "cancelled";
+}
+
+/** A 12-cell bar: `▓▓▓▓░░░░░░░░ 33%`. */
+export function progressBar(percent: number, cells = 12): string {
+  const p = Math.max(0, Math.min(100, Math.round(percent)));
+  const full = Math.round((p / 100) * cells);
+  return `${"▓".repeat(full)}${"░".repeat(cells - full)} ${p}%`;
+}
+
+/** `5:08`, `1:02:03`. */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/** `7.1 MB`, `830 kB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
+}
+
+function heading(s: { jobId: string; title?: string; kind?: string }): string {
+  const what = s.title ?? (s.kind !== undefined ? `your ${s.kind}` : "your request");
+  return `🎵 ${what}\nJob ${s.jobId}`;
+}
+
+/** The text of a running job's status message. */
+export function renderProgress(s: ProgressSnapshot): string {
+  const lines = [heading(s), `${stageWords[s.stage]} ${progressBar(s.percent)}`];
+  if (s.current !== undefined && s.stage === "downloading") {
+    const artists = s.current.artists.length > 0 ? ` — ${s.current.artists.join(", ")}` : "";
+    const step =
+      s.current.step === "cached"
+        ? "already collected"
+        : `${s.current.step} ${Math.round(s.current.percent)}%`;
+    lines.push(
+      `Track ${s.current.index}${s.total > 0 ? `/${s.total}` : ""}: ${s.current.title}${artists} (${step})`,
+    );
+  }
+  if (s.total > 0) {
+    const parts = [`${s.done} of ${s.total} ready`];
+    if (s.failed > 0) parts.push(`${s.failed} failed`);
+    if (s.needsReview > 0) parts.push(`${s.needsReview} need review`);
+    lines.push(parts.join(" · "));
+  }
+  if (s.etaSeconds !== undefined && s.etaSeconds > 0)
+    lines.push(`About ${formatDuration(s.etaSeconds)} left`);
+  return lines.join("\n");
+}
+
+/** The final text of a job's status message (the summary follows as its own message). */
+export function renderFinalStatus(view: JobView): string {
+  const r = view.result;
+  const head = heading({
+    jobId: view.id,
+    kind: view.ref.kind,
+    ...(view.title !== undefined ? { title: view.title } : {}),
+  });
+  switch (view.stage) {
+    case "cancelled":
+      return `${head}\n🚫 Cancelled.`;
+    case "failed":
+      return `${head}\n❌ Failed${r?.reason !== undefined ? `: ${r.reason}` : "."}`;
+    default: {
+      const ok = view.done;
+      const icon = r?.outcome === "partial" ? "⚠️ Partly done" : "✅ Done";
+      return `${head}\n${icon} ${progressBar(100)}\n${ok} of ${view.total} tracks ready.`;
+    }
+  }
+}
+
+const privatePlaylistHelp =
+  "Spotify doesn't let bots read private playlists or (often) playlists someone else made. Make the playlist public, copy its songs into a playlist of your own, or send an album link instead.";
+const quotaHelp =
+  "The bot has used up its Spotify quota for now. Links will work again once it resets (usually within a day).";
+const botCheckHelp =
+  "YouTube asked this server to prove it is not a bot, so some downloads were refused. Try again later; the admin can add YouTube cookies to fix it for good.";
+
+function isQuota(text: string): boolean {
+  return /quota/i.test(text);
+}
+
+function isBotCheck(text: string | undefined): boolean {
+  return text !== undefined && /not a bot|bot check|sign in to confirm|confirm you/i.test(text);
+}
+
+function trackLine(t: TrackResult): string {
+  const artists = t.artists.length > 0 ? ` — ${t.artists.join(", ")}` : "";
+  return `${t.index}. ${t.title}${artists}`;
+}
+
+export interface SummaryExtras {
+  /** Tracks not sent because they exceed the upload limit. */
+  tooBig: TrackResult[];
+  uploadLimitMb: number;
+  link?: string;
+  /** False when tracks are not sent as audio at all. */
+  sendingAudio: boolean;
+}
+
+/** The summary sent when a job ends: counts, failures with reasons, review candidates, notes, link. */
+export function renderSummary(view: JobView, extras: SummaryExtras): string {
+  const r: CollectionResult | undefined = view.result;
+  const title = r?.title ?? view.title ?? view.ref.uri;
+  const subtitle = r?.subtitle !== undefined ? ` — ${r.subtitle}` : "";
+  const out: string[] = [];
+  if (view.stage === "cancelled") {
+    out.push(`🚫 ${title}${subtitle}: cancelled (job ${view.id}).`);
+  } else if (view.stage === "failed") {
+    out.push(`❌ ${title}${subtitle}: I couldn't collect it (job ${view.id}).`);
+    if (r?.reason !== undefined) out.push(r.reason);
+  } else {
+    out.push(`${r?.outcome === "partial" ? "⚠️" : "✅"} ${title}${subtitle} (job ${view.id})`);
+  }
+  const helps = new Set<string>();
+  const allText = [r?.reason ?? "", ...(r?.notes ?? [])].join(" ");
+  if (r?.reasonCode === "catalog_unavailable" && !isQuota(allText)) helps.add(privatePlaylistHelp);
+  if (isQuota(allText) || r?.reasonCode === "quota_exceeded") helps.add(quotaHelp);
+
+  if (r !== undefined && r.tracks.length > 0) {
+    const ok = r.tracks.filter((t) => t.outcome === "done" || t.outcome === "cached").length;
+    const failed = r.tracks.filter((t) => t.outcome === "failed");
+    const review = r.tracks.filter((t) => t.outcome === "needs_review");
+    const cancelled = r.tracks.filter((t) => t.outcome === "cancelled").length;
+    const counts = [`${ok} of ${r.tracks.length} tracks ready`];
+    if (failed.length > 0) counts.push(`${failed.length} failed`);
+    if (review.length > 0) counts.push(`${review.length} need review`);
+    if (cancelled > 0) counts.push(`${cancelled} cancelled`);
+    out.push(counts.join(" · "));
+    if (r.totalDurationSec > 0 || r.totalBytes > 0) {
+      out.push(`Length ${formatDuration(r.totalDurationSec)} · size ${formatBytes(r.totalBytes)}`);
+    }
+    if (failed.length > 0) {
+      out.push("", "Failed:");
+      for (const t of failed) {
+        out.push(`${trackLine(t)}: ${t.reason ?? "unknown error"}`);
+        if (isBotCheck(t.reason)) helps.add(botCheckHelp);
+      }
+    }
+    if (review.length > 0) {
+      out.push("", "No confident match (not downloaded; these were the closest):");
+      for (const t of review) {
+        const names = (t.candidates ?? []).slice(0, 3).map((c) => `“${c.title}” (${c.channel})`);
+        out.push(
+          `${trackLine(t)}: ${names.length > 0 ? names.join(", ") : (t.reason ?? "nothing close enough")}`,
+        );
+      }
+    }
+    const warned = r.tracks.filter((t) => t.warnings.length > 0);
+    if (warned.length > 0) {
+      out.push("", "Worth a listen:");
+      for (const t of warned) out.push(`${trackLine(t)}: ${t.warnings.join(" ")}`);
+    }
+  }
+  if (r !== undefined && r.notes.length > 0) {
+    out.push("", ...r.notes);
+  }
+  if (extras.tooBig.length > 0) {
+    out.push(
+      "",
+      `Over the ${extras.uploadLimitMb} MB upload limit, so not sent here${extras.link !== undefined ? " (they are in the download below)" : ""}:`,
+      ...extras.tooBig.map((t) => `${trackLine(t)} (${formatBytes(t.bytes ?? 0)})`),
+    );
+  }
+  if (helps.size > 0) out.push("", ...helps);
+  if (extras.link !== undefined) out.push("", `Download everything: ${extras.link}`);
+  return clip(out.join("\n"));
+}
+
+/** Cuts a text to Telegram's limit, saying so. */
+export function clip(text: string, limit = maxMessageChars): string {
+  if (text.length <= limit) return text;
+  const tail = "\n… (cut: too long for one message)";
+  return text.slice(0, limit - tail.length) + tail;
+}
+
+/** One line of /status for a job. */
+export function renderStatusLine(view: JobView): string {
+  const what = view.title ?? view.ref.kind;
+  if (isFinalStage(view.stage)) {
+    const counts = view.total > 0 ? ` (${view.done}/${view.total} ready)` : "";
+    return `${view.id} · ${what} · ${view.stage}${counts}`;
+  }
+  return `${view.id} · ${what} · ${stageWords[view.stage]} ${Math.round(view.percent)}%`;
+}
+
+export interface HelpFacts {
+  maxActiveJobs: number;
+  downloadsCapacity: number;
+  downloadsRefillSeconds: number;
+  uploadLimitMb: number;
+  isAdmin: boolean;
+  version: string;
+}
+
+export function renderHelp(f: HelpFacts): string {
+  return [
+    "I turn a Spotify link into tagged audio files.",
+    "",
+    "Send /download <link>, or just paste a link to a Spotify track, album or playlist:",
+    "• https://open.spotify.com/album/…  (also /track/… and /playlist/…)",
+    "• spotify:album:…  or a spotify.link/… short link",
+    "I show the progress here, then send the tracks as audio messages and a link to download them all.",
+    "",
+    "Commands:",
+    "/download <link> — collect a track, album or playlist",
+    "/status [id] — your jobs, or one job",
+    "/cancel <id> — stop a job",
+    "/whoami — your Telegram id",
+    "/help — this text",
+    "",
+    "Your limits:",
+    `• ${f.maxActiveJobs} collection(s) running at once`,
+    `• ${f.downloadsCapacity} request(s) in a row, then one more every ${formatDuration(f.downloadsRefillSeconds)} (min:s)`,
+    `• files up to ${f.uploadLimitMb} MB are sent here; bigger ones only through the link`,
+    ...(f.isAdmin ? ["", "You are an admin: /status shows everyone's jobs when you give an id."] : []),
+    "",
+    `CD-Collector ${f.version}`,
+  ].join("\n");
+}

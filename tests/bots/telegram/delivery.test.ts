@@ -1,0 +1,136 @@
+/**
+ * Progress and delivery end to end: real workers (yt-dlp, ffmpeg) collect demoAlbum while the bot edits
+ * one status message at the per-chat pace, then sends the summary, the tracks as audio (with a
+ * thumbnail) and the link. A repeat goes out by file_id with no upload; a 429 storm and 5xx answers are
+ * survived.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { demoAlbum } from "../../../src/emulators/spotify/index.js";
+import type { EmulatorEvent } from "../../../src/emulators/telegram/index.js";
+import {
+  alice,
+  audioMessages,
+  bob,
+  carol,
+  counterValue,
+  createBotHarness,
+  type BotHarness,
+} from "./bot-harness.js";
+
+const link = `https://open.spotify.com/album/${demoAlbum.id}`;
+const summaryRe = /tracks ready/;
+
+describe("telegram bot progress and delivery", () => {
+  let h: BotHarness;
+  beforeAll(async () => {
+    h = await createBotHarness({ workers: true, telegram: { editIntervalSeconds: 2 } });
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  it("edits one status message at most every editIntervalSeconds, then delivers summary, audio and link", async () => {
+    const editTimes: number[] = [];
+    // Record every edit of Alice's chat (the predicate never matches; the waiter just times out).
+    const recorder = h.tg
+      .waitFor((e: EmulatorEvent) => {
+        if (e.type === "message-edited" && e.chatId === alice.id) editTimes.push(Date.now());
+        return false;
+      }, 60_000)
+      .catch(() => undefined);
+    void recorder;
+    const statusMessage = await h.ask(alice, `/download ${link}`, /Job [a-z2-9]{7}/);
+    const jobId = /Job ([a-z2-9]{7})/.exec(statusMessage.text)![1]!;
+    const summary = await h.nextMessage(alice.id, summaryRe, 90_000);
+    expect(summary.text).toContain("Façades & Fjords");
+    expect(summary.text).toContain("5 of 5 tracks ready");
+    expect(summary.text).toMatch(/Length 5:0\d · size [\d.]+ MB/);
+    expect(summary.text).toContain(`Download everything: https://files.example.org/c/${jobId}.zip?sig=test`);
+
+    // The one status message went through the stages and ended in the final state, without a button.
+    const status = h.tg.transcript(alice.id).find((m) => m.messageId === statusMessage.messageId)!;
+    expect(status.editCount).toBeGreaterThanOrEqual(2);
+    expect(status.previousTexts.some((t) => /downloading|reading the track list/.test(t))).toBe(true);
+    expect(status.text).toContain("✅ Done");
+    expect(status.replyMarkup).toBeUndefined();
+    expect(h.tg.transcript(alice.id).filter((m) => m.text.includes(`Job ${jobId}`))).toHaveLength(1);
+
+    // Audio: five messages with tags and a thumbnail, uploaded once.
+    await waitForCount(() => audioMessages(h.tg, alice.id).length, 5);
+    const audios = audioMessages(h.tg, alice.id);
+    expect(audios.map((a) => a.audio!.title)).toEqual(demoAlbum.tracks.map((t) => t.title));
+    expect(audios[1]!.audio!.performer).toBe("Léa Marchand, Jørgen Ås");
+    expect(Math.abs(audios[0]!.audio!.duration! - 34)).toBeLessThanOrEqual(1);
+    expect(audios.every((a) => a.audio!.uploaded && a.audio!.hasThumbnail)).toBe(true);
+    expect(h.tg.stats().uploads.count).toBe(10); // 5 files + 5 thumbnails
+
+    // The pace: edits at most one per editIntervalSeconds, every call into the chat at most 1/s, no 429s.
+    for (let i = 1; i < editTimes.length; i++)
+      expect(editTimes[i]! - editTimes[i - 1]!).toBeGreaterThanOrEqual(1900);
+    const sends = h.tg.sendTimestamps(alice.id);
+    for (let i = 1; i < sends.length; i++) expect(sends[i]! - sends[i - 1]!).toBeGreaterThanOrEqual(950);
+    expect(h.tg.stats().maxPerChatPerSecond).toBe(1);
+    expect(h.tg.stats().tooManyRequests).toBe(0);
+    expect(await h.p.jobs.relays()).toEqual(new Map());
+  }, 120_000);
+
+  it("sends a repeat by file_id: no upload, the same files", async () => {
+    const first = audioMessages(h.tg, alice.id).map((a) => a.audio!.fileId);
+    const uploadsBefore = h.tg.stats().uploads;
+    const audioCallsBefore = h.tg.stats().callsByMethod.sendAudio ?? 0;
+
+    // Bob asks for the same album: a new job whose tracks come from the cache, sent by file_id.
+    await h.ask(bob, link, /Job [a-z2-9]{7}/);
+    await h.nextMessage(bob.id, summaryRe, 60_000);
+    await waitForCount(() => audioMessages(h.tg, bob.id).length, 5);
+    // Alice repeats her request: the same (finished) job, delivered again.
+    await h.ask(alice, link, /Job [a-z2-9]{7}/);
+    await waitForCount(() => audioMessages(h.tg, alice.id).length, 10);
+
+    for (const audios of [audioMessages(h.tg, bob.id), audioMessages(h.tg, alice.id).slice(5)]) {
+      expect(audios.map((a) => a.audio!.fileId)).toEqual(first);
+      expect(audios.every((a) => !a.audio!.uploaded)).toBe(true);
+    }
+    expect(h.tg.stats().uploads).toEqual(uploadsBefore);
+    expect(h.tg.stats().callsByMethod.sendAudio).toBe(audioCallsBefore + 10);
+    await vi.waitFor(async () =>
+      expect(await counterValue(h.metrics, "cdc_cache_hits_total", { kind: "telegram" })).toBe(10),
+    );
+  }, 120_000);
+
+  it("survives a 429 storm and 5xx answers and still delivers the final summary", async () => {
+    h.tg.resetStats();
+    h.tg.storm429({ durationMs: 5000 });
+    h.tg.failNext({ method: "sendMessage", status: 502, html: true });
+    h.tg.failNext({ method: "sendAudio", status: 500, count: 1 });
+    h.tg.sendText(carol, `/download ${link}`);
+    const summary = await h.nextMessage(carol.id, summaryRe, 90_000);
+    expect(summary.text).toContain("5 of 5 tracks ready");
+    await waitForCount(() => audioMessages(h.tg, carol.id).length, 5);
+    const stats = h.tg.stats();
+    expect(stats.tooManyRequests).toBeGreaterThan(0);
+    expect(await counterValue(h.metrics, "cdc_telegram_api_errors_total", { code: "429" })).toBeGreaterThan(
+      0,
+    );
+    expect(
+      await counterValue(h.metrics, "cdc_telegram_api_errors_total", { method: "sendAudio", code: "500" }),
+    ).toBe(1);
+    // An HTML error page (a failing proxy) is no Bot API answer: grammY reports a network error.
+    expect(
+      await counterValue(h.metrics, "cdc_telegram_api_errors_total", {
+        method: "sendMessage",
+        code: "network",
+      }),
+    ).toBe(1);
+    // Exactly one status message, one summary: retries did not duplicate anything.
+    const texts = h.tg.transcript(carol.id).map((m) => m.text);
+    expect(texts.filter((t) => /^🎵/.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => /^✅ .*\(job /.test(t))).toHaveLength(1);
+  }, 120_000);
+});
+
+async function waitForCount(count: () => number, want: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (count() < want) {
+    if (Date.now() > deadline) throw new Error(`still ${count()} of ${want} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
