@@ -8,6 +8,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createBot, type TelegramBot } from "../bots/telegram/index.js";
+import { startBurnRelay, type BurnRelay } from "../core/burn/burn-relay.js";
 import { createBurnService, type BurnService } from "../core/burn/burn-service.js";
 import { startBurner, type Burner } from "../core/burn/burn-processor.js";
 import type { Config, Role } from "../core/config/schema.js";
@@ -72,6 +73,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let burnService: BurnService | undefined;
   let progress: ProgressSubscription | undefined;
   let http: FastifyInstance | undefined;
+  let burnRelay: BurnRelay | undefined;
   let httpUrl: string | undefined;
 
   try {
@@ -149,9 +151,27 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await http.ready();
       httpUrl = await http.listen({ host: config.http.host, port: config.http.port });
     }
-    if (bot) await bot.start();
+    if (bot) {
+      await bot.start();
+      const telegram = bot;
+      const adminChat = config.burn.adminChatId;
+      if (adminChat !== 0) {
+        burnRelay = await startBurnRelay({
+          notifier: {
+            send: async (text) => (await telegram.bot.api.sendMessage(adminChat, text)).message_id,
+            edit: async (messageId, text) => {
+              await telegram.bot.api.editMessageText(adminChat, messageId, text);
+            },
+          },
+          connection: core.connect("events"),
+          prefix: config.redis.prefix,
+          logger,
+        });
+      }
+    }
   } catch (err) {
     logger.error({ err }, "start failed; stopping what was started");
+    await burnRelay?.close().catch(() => undefined);
     await bot?.stop().catch(() => undefined);
     await http?.close().catch(() => undefined);
     await workers?.close(2000).catch(() => undefined);
@@ -163,6 +183,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
 
   // Shutdown order: stop intake, drain work, close the API, close queues and Redis, flush logs.
+  if (burnRelay) shutdown.add("stop burn progress", () => burnRelay.close());
   if (bot) shutdown.add("stop the bot", () => bot.stop());
   if (workers) shutdown.add("drain workers", () => workers.close(config.shutdownDeadlineSeconds * 1000));
   if (burner) shutdown.add("stop the burner", () => burner.close(config.shutdownDeadlineSeconds * 1000));
