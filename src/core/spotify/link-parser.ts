@@ -67,7 +67,8 @@ export function spotifyUrl(ref: SpotifyRef): string {
  * `spotify:{kind}:{id}` URIs, and `spotify.link` / `spoti.fi` short links (returned unresolved).
  *
  * @throws UserFacingError with code `link_empty`, `link_too_long`, `link_not_spotify`, `link_scheme`,
- *   `link_unsupported_kind` or `link_bad_id`, whose message tells the person what was wrong.
+ *   `link_unsupported_kind`, `link_bad_id` or `link_invisible_chars`, whose message tells the person
+ *   what was wrong.
  */
 export function parseSpotifyLink(text: string): ParsedLink {
   if (Buffer.byteLength(text, "utf8") > maxLinkInputBytes) {
@@ -77,8 +78,9 @@ export function parseSpotifyLink(text: string): ParsedLink {
     );
   }
   const tokens = text
-    // Brackets and quotes (ASCII and typographic) that people and chat apps put around links.
-    .split(/[\s<>"'`(){}|«»“”‘’„]+/u)
+    // Brackets and quotes (ASCII and typographic) that people and chat apps put around links. U+FEFF
+    // counts as \s but is invisible: it stays inside its token so the check below can see it.
+    .split(/(?:[^\S\uFEFF]|[<>"'`(){}|«»“”‘’„])+/u)
     .map((t) => t.replace(/[.,;:!?…]+$/u, ""))
     .filter((t) => t.length > 0);
   if (tokens.length === 0) {
@@ -88,6 +90,13 @@ export function parseSpotifyLink(text: string): ParsedLink {
   // The first Spotify-looking token wins; other candidates only shape the error message.
   let firstProblem: UserFacingError | undefined;
   for (const token of tokens) {
+    // Zero-width and direction characters hide what a link really is, and URL parsing would drop some
+    // of them silently (open.spo\u200Btify.com becomes open.spotify.com): refuse such links outright.
+    if (invisibleChars.test(token)) {
+      const bare = token.replace(invisibleCharsAll, "");
+      if (/^spotify:/i.test(bare) || toUrl(bare) !== undefined) firstProblem ??= invisibleInLink();
+      continue;
+    }
     if (/^spotify:/i.test(token)) return parseUri(token);
     const url = toUrl(token);
     if (url === undefined) continue;
@@ -194,6 +203,17 @@ function toUrl(token: string): URL | UserFacingError | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Unicode format characters (zero-width spaces and joiners, direction marks, BOM, soft hyphen). */
+const invisibleChars = /\p{Cf}/u;
+const invisibleCharsAll = /\p{Cf}/gu;
+
+function invisibleInLink(): UserFacingError {
+  return new UserFacingError(
+    "link_invisible_chars",
+    `That link contains invisible characters (like zero-width spaces or direction marks), which Spotify's links never have. Copy the link again with Share → Copy link.`,
+  );
 }
 
 function notSpotify(host: string): UserFacingError {

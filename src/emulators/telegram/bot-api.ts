@@ -291,19 +291,24 @@ export class EmulatedBotApi {
    */
   personPresses(
     person: PersonInput,
-    target: { chatId: number; messageId: number; text?: string; data?: string },
+    target: { chatId: number; messageId: number; text?: string; data?: string; forgedData?: string },
   ): string {
     const stored = this.chats.get(target.chatId)?.messages.get(target.messageId);
     if (stored === undefined || stored.deleted) {
       throw new Error(`no message ${target.messageId} in chat ${target.chatId}`);
     }
     const buttons = stored.message.reply_markup?.inline_keyboard.flat() ?? [];
-    const button = buttons.find(
-      (b) =>
-        b.callback_data !== undefined &&
-        (target.text === undefined || b.text === target.text) &&
-        (target.data === undefined || b.callback_data === target.data),
-    );
+    // A modified client can send any bytes as callback data (Telegram does not check them against the
+    // message's buttons), so `forgedData` skips the button lookup and any length rule.
+    const button =
+      target.forgedData !== undefined
+        ? { callback_data: target.forgedData }
+        : buttons.find(
+            (b) =>
+              b.callback_data !== undefined &&
+              (target.text === undefined || b.text === target.text) &&
+              (target.data === undefined || b.callback_data === target.data),
+          );
     if (button?.callback_data === undefined) {
       throw new Error(
         `message ${target.messageId} has no callback button matching ${JSON.stringify({ text: target.text, data: target.data })}`,

@@ -1,6 +1,6 @@
 /** The Telegram Bot API emulator: a local stand-in for api.telegram.org (tests, demo, benchmarks). */
 export { startTelegramEmulator } from "./telegram-emulator.js";
-export type { Person, TelegramEmulator, TelegramEmulatorOptions } from "./telegram-emulator.js";
+export type { Person, PressTarget, TelegramEmulator, TelegramEmulatorOptions } from "./telegram-emulator.js";
 export type {
   CallbackRecord,
   EmulatorEvent,

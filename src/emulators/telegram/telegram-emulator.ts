@@ -55,13 +55,25 @@ export interface TelegramEmulatorOptions {
   readonly httpControl?: boolean;
 }
 
+/** Which button a person presses (see {@link Person.pressButton}). */
+export interface PressTarget {
+  chatId?: number;
+  messageId: number;
+  text?: string;
+  data?: string;
+  forgedData?: string;
+}
+
 /** A person the control side can act as. */
 export interface Person {
   readonly user: PersonInput;
   /** Sends text (to the private chat, or to a group by id). Returns the message in the update. */
   sendText(text: string, options?: { chatId?: number }): Message;
-  /** Presses an inline button of a bot message, by button text or callback_data. Returns the query id. */
-  pressButton(target: { chatId?: number; messageId: number; text?: string; data?: string }): string;
+  /**
+   * Presses an inline button of a bot message, by button text or callback_data. Returns the query id.
+   * `forgedData` acts as a modified client: it is sent as the callback data whatever the buttons are.
+   */
+  pressButton(target: PressTarget): string;
 }
 
 /** The running emulator and its control side. */
@@ -79,10 +91,7 @@ export interface TelegramEmulator extends FaultInjector {
   /** A person sends text; see {@link Person.sendText}. */
   sendText(from: PersonInput, text: string, options?: { chatId?: number }): Message;
   /** A person presses a button; see {@link Person.pressButton}. */
-  pressButton(
-    from: PersonInput,
-    target: { chatId?: number; messageId: number; text?: string; data?: string },
-  ): string;
+  pressButton(from: PersonInput, target: PressTarget): string;
   /** Opens a private chat without a message (as if the person had pressed Start long ago). */
   openPrivateChat(person: PersonInput): Chat;
   /** Creates a group (negative id). */

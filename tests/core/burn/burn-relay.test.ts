@@ -52,7 +52,7 @@ describe("burn progress in the admin's chat", () => {
     );
     cleanups.push(
       () => relay.close(),
-      async () => connection.disconnect(),
+      () => Promise.resolve(connection.disconnect()),
       () => queue.close(),
       () => worker.close(),
     );
