@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../core/config/schema.js";
-import { createJobService, type JobService } from "../core/jobs/job-service.js";
+import { createJobService, jobServiceOptions, type JobService } from "../core/jobs/job-service.js";
 import { createRedis, startEmbeddedRedis, type EmbeddedRedis, type RedisRole } from "../core/redis.js";
 
 export interface CoreRuntime {
@@ -58,15 +58,7 @@ export async function openCore(config: Config, logger: Logger): Promise<CoreRunt
     await embedded?.stop();
     throw err;
   }
-  const jobs = createJobService({
-    connection: producer,
-    prefix: config.redis.prefix,
-    defaultFormat: config.download.format,
-    maxActiveJobsPerPerson: config.jobs.maxActiveJobsPerPerson,
-    maxQueueDepth: config.jobs.maxQueueDepth,
-    dedupeSeconds: config.jobs.dedupeSeconds,
-    keepHours: config.jobs.keepHours,
-  });
+  const jobs = createJobService({ connection: producer, ...jobServiceOptions(config) });
   let closed: Promise<void> | undefined;
   return {
     redisUrl,

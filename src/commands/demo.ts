@@ -4,10 +4,10 @@
  * a chat transcript while it happens. The collected files stay in the demo folder.
  */
 import { existsSync, readdirSync, rmSync, mkdirSync, writeFileSync, createWriteStream } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createConfig } from "../core/config/load.js";
+import { freePort } from "../core/free-port.js";
 import { createLogger } from "../core/log.js";
 import { startOfflineStack } from "../emulators/offline-stack.js";
 import { cyrillicAlbum, demoAlbum, roadTripPlaylist } from "../emulators/spotify/index.js";
@@ -22,17 +22,6 @@ const MARKER = ".cd-collector-demo";
 const ANA = { id: 424242, firstName: "Ana", username: "ana" };
 const BOB = { id: 777001, firstName: "Bob" };
 const TOKEN = "700000001:offline-demo-token-for-the-emulator";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 function indent(text: string, prefix: string): string {
   return text

@@ -130,7 +130,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       if (runsBurner) health.cdrdao = programCheck(config.burn.cdrdaoPath, []);
       const running: Record<string, () => boolean> = {};
       if (workers) running.workers = () => workers?.running() ?? false;
-      if (bot) running.bot = () => bot?.bot.isInited() ?? false;
+      if (bot) running["bot polling"] = () => bot?.isRunning() ?? false;
       http = createHttpApp({
         config,
         logger,

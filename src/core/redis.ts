@@ -10,6 +10,7 @@ import path from "node:path";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import { UserFacingError } from "./errors.js";
+import { freePort } from "./free-port.js";
 
 /** What the connection is for. */
 export type RedisRole = "worker" | "events" | "producer" | "client";
@@ -84,18 +85,6 @@ export class RedisNotInstalledError extends UserFacingError {
       `${binary} is not installed. Install it (apt-get install -y redis-server) or set REDIS_URL to an existing Redis.`,
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** One PING over a fresh socket; true when the server answers PONG. */

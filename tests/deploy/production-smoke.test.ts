@@ -6,10 +6,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/core/free-port.js";
 import { runProcess } from "../../src/core/process-runner.js";
 import { startOfflineStack, type OfflineStack } from "../../src/emulators/offline-stack.js";
 import { demoAlbum } from "../../src/emulators/spotify/index.js";
@@ -22,17 +22,6 @@ import { toToml } from "../helpers/toml.js";
 const TOKEN = "900000009:production-smoke-test-token";
 const PERSON = { id: 5150, firstName: "Operator" };
 const DEADLINE_SECONDS = 10;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 describe("production build, installed with production dependencies only", () => {
   let dir: string;

@@ -10,6 +10,7 @@ import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
 import { Bot, webhookCallback, type BotError } from "grammy";
 import { createApiErrorCounter } from "./api-error-counter.js";
 import { createApiPacer } from "./api-pacer.js";
+import { apiTimeout } from "./api-timeout.js";
 import { syncCommands } from "./bot-commands.js";
 import type { BotContext, BotDeps } from "./context.js";
 import { createDelivery, defaultTmpDir } from "./delivery.js";
@@ -47,6 +48,8 @@ export interface TelegramBot {
    * detaches from the progress subscription (which stays open for its owner). Idempotent.
    */
   stop(): Promise<void>;
+  /** True while updates are being received: long polling runs, or (webhook mode) the bot has started. */
+  isRunning(): boolean;
   /** Picks up stored relays now; returns how many were resumed. */
   deliverPending(): Promise<number>;
   /** For webhook mode: mount with Fastify, e.g. `app.post("/telegram/webhook", tg.webhookHandler)`. Checks the secret token. */
@@ -65,6 +68,12 @@ export function createBot(deps: BotDeps): TelegramBot {
     ...(tuning.groupMinTimeMs !== undefined ? { groupMinTimeMs: tuning.groupMinTimeMs } : {}),
     ...(tuning.globalPerSecond !== undefined ? { globalPerSecond: tuning.globalPerSecond } : {}),
   });
+  bot.api.config.use(
+    apiTimeout({
+      ...(tuning.apiCallTimeoutMs !== undefined ? { callTimeoutMs: tuning.apiCallTimeoutMs } : {}),
+      ...(tuning.apiUploadTimeoutMs !== undefined ? { uploadTimeoutMs: tuning.apiUploadTimeoutMs } : {}),
+    }),
+  );
   bot.api.config.use(createApiErrorCounter(deps.metrics));
   bot.api.config.use(pacer.transformer);
   bot.api.config.use(
@@ -154,6 +163,8 @@ export function createBot(deps: BotDeps): TelegramBot {
     relay,
     webhookHandler,
     deliverPending: () => relay.resume(),
+    isRunning: () =>
+      stopping === undefined && (t.mode === "webhook" ? bot.isInited() : runner?.isRunning() === true),
 
     start() {
       if (stopping !== undefined) return Promise.reject(new Error("this bot was stopped; create a new one"));

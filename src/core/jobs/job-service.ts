@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { UserFacingError } from "../errors.js";
-import type { AudioFormat } from "../config/schema.js";
+import type { AudioFormat, Config } from "../config/schema.js";
 import type { SpotifyRef } from "../spotify/types.js";
 import { newJobId, parseJobId } from "./job-id.js";
 import { createKeys, QUEUE_COLLECTIONS, type Keys } from "./keys.js";
@@ -342,6 +342,18 @@ export function createJobService(options: JobServiceOptions): JobService {
     async close() {
       await queue.close();
     },
+  };
+}
+
+/** JobService settings from the configuration (everything but the connection). */
+export function jobServiceOptions(config: Config): Omit<JobServiceOptions, "connection"> {
+  return {
+    prefix: config.redis.prefix,
+    defaultFormat: config.download.format,
+    maxActiveJobsPerPerson: config.jobs.maxActiveJobsPerPerson,
+    maxQueueDepth: config.jobs.maxQueueDepth,
+    dedupeSeconds: config.jobs.dedupeSeconds,
+    keepHours: config.jobs.keepHours,
   };
 }
 
