@@ -183,6 +183,6 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  options.logger?.info({ pid, dir: options.dir }, "embedded redis-server started");
+  options.logger?.info({ redisPid: pid, dir: options.dir }, "embedded redis-server started");
   return { url, pid, stop };
 }
