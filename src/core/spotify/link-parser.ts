@@ -78,9 +78,8 @@ export function parseSpotifyLink(text: string): ParsedLink {
     );
   }
   const tokens = text
-    // Brackets and quotes (ASCII and typographic) that people and chat apps put around links. U+FEFF
-    // counts as \s but is invisible: it stays inside its token so the check below can see it.
-    .split(/(?:[^\S\uFEFF]|[<>"'`(){}|«»“”‘’„])+/u)
+    // Brackets and quotes (ASCII and typographic) that people and chat apps put around links.
+    .split(/[\s<>"'`(){}|«»“”‘’„]+/u)
     .map((t) => t.replace(/[.,;:!?…]+$/u, ""))
     .filter((t) => t.length > 0);
   if (tokens.length === 0) {
