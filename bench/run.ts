@@ -22,10 +22,7 @@ const benchmarks: Record<string, BenchmarkEntry> = {
   repeat: { script: "pipeline.ts" },
   intake: { script: "intake.ts" },
   memory: { script: "memory.ts" },
-  // TODO(bot): the Telegram bot-load benchmark (issue 8) goes here once src/bots/telegram is finished:
-  // a bench/bot.ts that drives the Telegram emulator with many people sending /download at once and
-  // reports updates/s, time to first status message and send-rate 429s. Add { script: "bot.ts" }.
-  bot: { todo: "Telegram bot-load benchmark: not written yet (the bot is still being written)" },
+  bot: { script: "bot.ts" },
 };
 
 interface BenchError {
