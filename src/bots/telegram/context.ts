@@ -46,6 +46,10 @@ export interface BotTuning {
   stopTimeoutMs?: number;
   /** Quiet time after a refusal before the same stranger is refused again (ms). @defaultValue 60000 */
   refusalCooldownMs?: number;
+  /** Deadline of one attempt of an ordinary Bot API call; auto-retry tries again after it (ms). @defaultValue 30000 */
+  apiCallTimeoutMs?: number;
+  /** Deadline of one attempt of a call that may upload a file (ms). @defaultValue 300000 */
+  apiUploadTimeoutMs?: number;
 }
 
 /** Everything `createBot` needs. */

@@ -11,6 +11,7 @@ import { Job, WaitingChildrenError, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { isUserFacing } from "../errors.js";
+import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { fetchCover } from "../media/ffmpeg.js";
 import { collectionDir, resolveInside, trackPath, writeCover, writeM3u8 } from "../media/library.js";
 import type { Metrics } from "../metrics.js";
@@ -287,61 +288,71 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
     };
     if (!cancelled && collected.length === 0) result.reason = "None of the tracks could be collected.";
 
-    if (collected.length > 0 && data.folder !== undefined) {
-      const dir = resolveInside(deps.libraryDir, data.folder);
-      const playlist = await writeM3u8(
-        dir,
-        collected.map((t) => ({
-          path: resolveInside(deps.libraryDir, t.file ?? ""),
-          durationSec: t.durationSec ?? 0,
-          artist: t.artists.join(", "),
-          title: t.title,
-        })),
-        `${path.basename(dir)}.m3u8`,
-      );
-      result.playlistFile = path.relative(deps.libraryDir, playlist);
-      let cover: string | undefined;
-      if (data.coverUrl) {
-        const temp = path.join(deps.tmpDir, jobId, "collection-cover.jpg");
-        const fetched = await fetchCover(data.coverUrl, {
-          maxBytes: deps.coverMaxBytes,
-          dest: temp,
-          signal,
-        }).catch(() => undefined);
-        if (fetched) cover = await writeCover(dir, fetched);
-      }
-      if (!cancelled) {
-        const top = path.basename(dir);
-        const entries = collected.map((t) => {
-          const file = resolveInside(deps.libraryDir, t.file ?? "");
-          return { file, name: `${top}/${path.basename(file)}` };
-        });
-        // Names inside the zip must be unique even when two tracks share a file name.
-        const seen = new Set<string>();
-        for (const entry of entries) {
-          let name = entry.name;
-          for (let n = 2; seen.has(name); n++) name = entry.name.replace(/(\.[^.]+)$/, ` (${n})$1`);
-          entry.name = name;
-          seen.add(name);
-        }
-        const m3u = entries.map((e) => `${path.basename(e.name)}`);
-        const zipPlaylist = path.join(deps.tmpDir, jobId, `${top}.m3u8`);
-        await writeM3u8(
-          path.dirname(zipPlaylist),
-          collected.map((t, i) => ({
-            path: m3u[i] ?? "",
+    try {
+      if (collected.length > 0 && data.folder !== undefined) {
+        const dir = resolveInside(deps.libraryDir, data.folder);
+        const playlist = await writeM3u8(
+          dir,
+          collected.map((t) => ({
+            path: resolveInside(deps.libraryDir, t.file ?? ""),
             durationSec: t.durationSec ?? 0,
             artist: t.artists.join(", "),
             title: t.title,
           })),
-          path.basename(zipPlaylist),
+          `${path.basename(dir)}.m3u8`,
         );
-        entries.push({ file: zipPlaylist, name: `${top}/${top}.m3u8` });
-        if (cover) entries.push({ file: cover, name: `${top}/cover.jpg` });
-        const packagePath = path.join(deps.packagesDir, `${jobId}.zip`);
-        result.packageBytes = await writeZip(packagePath, entries, signal);
-        result.packagePath = packagePath;
+        result.playlistFile = path.relative(deps.libraryDir, playlist);
+        let cover: string | undefined;
+        if (data.coverUrl) {
+          const temp = path.join(deps.tmpDir, jobId, "collection-cover.jpg");
+          const fetched = await fetchCover(data.coverUrl, {
+            maxBytes: deps.coverMaxBytes,
+            dest: temp,
+            signal,
+          }).catch(() => undefined);
+          if (fetched) cover = await writeCover(dir, fetched);
+        }
+        if (!cancelled) {
+          const top = path.basename(dir);
+          const entries = collected.map((t) => {
+            const file = resolveInside(deps.libraryDir, t.file ?? "");
+            return { file, name: `${top}/${path.basename(file)}` };
+          });
+          // Names inside the zip must be unique even when two tracks share a file name.
+          const seen = new Set<string>();
+          for (const entry of entries) {
+            let name = entry.name;
+            for (let n = 2; seen.has(name); n++) name = entry.name.replace(/(\.[^.]+)$/, ` (${n})$1`);
+            entry.name = name;
+            seen.add(name);
+          }
+          const m3u = entries.map((e) => `${path.basename(e.name)}`);
+          const zipPlaylist = path.join(deps.tmpDir, jobId, `${top}.m3u8`);
+          await writeM3u8(
+            path.dirname(zipPlaylist),
+            collected.map((t, i) => ({
+              path: m3u[i] ?? "",
+              durationSec: t.durationSec ?? 0,
+              artist: t.artists.join(", "),
+              title: t.title,
+            })),
+            path.basename(zipPlaylist),
+          );
+          entries.push({ file: zipPlaylist, name: `${top}/${top}.m3u8` });
+          if (cover) entries.push({ file: cover, name: `${top}/cover.jpg` });
+          const packagePath = path.join(deps.packagesDir, `${jobId}.zip`);
+          result.packageBytes = await writeZip(packagePath, entries, signal);
+          result.packagePath = packagePath;
+        }
       }
+    } catch (err) {
+      // A full disk while packing: the tracks are in the library (and can still be sent); say why there
+      // is no zip instead of failing the whole collection with no reason.
+      if (!isDiskFull(err)) throw err;
+      deps.logger.warn({ err, jobId }, "disk full while packing the collection");
+      delete result.packagePath;
+      delete result.packageBytes;
+      result.notes = [...result.notes, `No download package could be made: ${diskFullMessage}`];
     }
     return finish(job, data, result);
   }

@@ -16,6 +16,7 @@ import { findMatch } from "../matching/find-match.js";
 import type { MatchOptions } from "../matching/scorer.js";
 import type { CandidateSource } from "../matching/types.js";
 import { fetchCover, transcode, MediaError } from "../media/ffmpeg.js";
+import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { resolveInside } from "../media/library.js";
 import type { TrackCache } from "../media/track-cache.js";
 import { YtDlpError, type YtDlp } from "../media/yt-dlp.js";
@@ -208,11 +209,17 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         await job.moveToDelayed(Date.now() + 1000, token);
         throw new DelayedError();
       }
+      const diskFull = isDiskFull(err);
       const permanent =
+        diskFull ||
         (err instanceof YtDlpError && err.permanent) ||
         (err instanceof MediaError && err.code !== "transcode_aborted");
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const reason = isUserFacing(err) ? err.userMessage : "An unexpected error stopped this track.";
+      const reason = diskFull
+        ? diskFullMessage
+        : isUserFacing(err)
+          ? err.userMessage
+          : "An unexpected error stopped this track.";
       if (permanent || lastAttempt) {
         log.warn({ err }, "track failed");
         return finish({ ...base, outcome: "failed", reason });

@@ -10,6 +10,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { UserFacingError } from "../errors.js";
 import { ProcessError, runProcess } from "../process-runner.js";
+import { diskFullMessage, saysDiskFull } from "./disk-full.js";
 import { atomicMove, atomicWriteFile, type LibraryFormat } from "./library.js";
 
 /** Tags written into every file. Empty or missing values are left out. */
@@ -185,11 +186,13 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
     ? createProgressParser(options.durationSec, options.onProgress)
     : undefined;
   try {
-    await runProcess(ffmpeg, args, {
+    const run = await runProcess(ffmpeg, args, {
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       onStdoutLine: onLine,
     });
+    // ffmpeg 5 exits 0 when the disk fills while it writes the trailer, leaving a cut file behind.
+    if (saysDiskFull(run.stderr)) throw new MediaError("transcode_failed", diskFullMessage, run.stderr);
     const probed = await probe(temp, options.ffprobePath ?? "ffprobe");
     await atomicMove(temp, options.output);
     const { size } = await stat(options.output);
