@@ -126,9 +126,15 @@ async function main(argv: string[]): Promise<number> {
   return command.run(parsed.positionals, parsed.values);
 }
 
+/** Once a command has finished, a handle something forgot to close must not keep the process alive. */
+function exitSoon(): void {
+  setTimeout(() => process.exit(), 3000).unref();
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    exitSoon();
   },
   (err: unknown) => {
     if (err instanceof CommandExit) {
@@ -143,5 +149,6 @@ main(process.argv.slice(2)).then(
       );
       process.exitCode = 1;
     }
+    exitSoon();
   },
 );

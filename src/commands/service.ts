@@ -188,7 +188,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   if (workers) shutdown.add("drain workers", () => workers.close(config.shutdownDeadlineSeconds * 1000));
   if (burner) shutdown.add("stop the burner", () => burner.close(config.shutdownDeadlineSeconds * 1000));
   if (progress) shutdown.add("close progress events", () => progress.close());
-  if (http) shutdown.add("close the HTTP API", () => http.close());
+  if (http) {
+    shutdown.add("close the HTTP API", async () => {
+      // A client that keeps a download open must not hold the shutdown: cut what is left after 3 s.
+      const cut = setTimeout(() => http.server.closeAllConnections(), 3000);
+      await http.close();
+      clearTimeout(cut);
+    });
+  }
   shutdown.add("close the burn queue", () => burnService?.close() ?? Promise.resolve());
   for (const step of late) shutdown.add(step.name, step.run);
   shutdown.add("flush logs", () => new Promise<void>((resolve) => logger.flush(() => resolve())));

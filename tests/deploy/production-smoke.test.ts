@@ -96,7 +96,15 @@ describe("production build, installed with production dependencies only", () => 
     expect(output).toContain('"msg":"cd-collector started"');
 
     tg.person(PERSON).sendText(`/download https://open.spotify.com/album/${demoAlbum.id}`);
-    const summary = await tg.waitForMessage(PERSON.id, /5 of 5 tracks/, 180_000);
+    // The summary (not the final state of the status message) carries the download link.
+    const summary = await tg
+      .waitForMessage(PERSON.id, /5 of 5 tracks[\s\S]*\/files\//, 180_000)
+      .catch((err: unknown) => {
+        const chat = tg.transcript(PERSON.id).map((m) => m.text);
+        throw new Error(
+          `no summary with a link: ${String(err)}\nchat: ${JSON.stringify(chat)}\nlog: ${output.slice(-3000)}`,
+        );
+      });
     expect(summary.text).toContain(demoAlbum.name);
     const link = /http:\/\/127\.0\.0\.1:\d+\/files\/\S+/.exec(summary.text)?.[0];
     expect(link).toBeDefined();
@@ -107,7 +115,13 @@ describe("production build, installed with production dependencies only", () => 
 
     const stoppedAt = Date.now();
     child.kill("SIGTERM");
-    const [code] = (await once(child, "exit")) as [number | null];
+    const exited = once(child, "exit") as Promise<[number | null]>;
+    const timeout = new Promise<"timeout">((r) =>
+      setTimeout(() => r("timeout"), (DEADLINE_SECONDS + 10) * 1000),
+    );
+    const outcome = await Promise.race([exited, timeout]);
+    expect(outcome, `did not exit after SIGTERM; log:\n${output.slice(-4000)}`).not.toBe("timeout");
+    const [code] = await exited;
     expect(code).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan((DEADLINE_SECONDS + 2) * 1000);
     expect(output).toContain("shutdown finished");
