@@ -10,7 +10,12 @@ import path from "node:path";
 import type { Redis } from "ioredis";
 import { createConfig } from "../src/core/config/load.js";
 import type { Config } from "../src/core/config/schema.js";
-import { createJobService, type JobService, type JobView } from "../src/core/jobs/job-service.js";
+import {
+  createJobService,
+  jobServiceOptions,
+  type JobService,
+  type JobView,
+} from "../src/core/jobs/job-service.js";
 import { startWorkers, type WorkerRuntime, type WorkerRuntimeDeps } from "../src/core/jobs/workers.js";
 import { silentLogger } from "../src/core/log.js";
 import { createRedis } from "../src/core/redis.js";
@@ -102,15 +107,7 @@ export async function createBenchPipeline(options: {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const jobs = createJobService({
-    connection: producer,
-    prefix: config.redis.prefix,
-    defaultFormat: config.download.format,
-    maxActiveJobsPerPerson: config.jobs.maxActiveJobsPerPerson,
-    maxQueueDepth: config.jobs.maxQueueDepth,
-    dedupeSeconds: config.jobs.dedupeSeconds,
-    keepHours: config.jobs.keepHours,
-  });
+  const jobs = createJobService({ connection: producer, ...jobServiceOptions(config) });
   const runtimes: WorkerRuntime[] = [];
   const logger = silentLogger();
   let closing: Promise<void> | undefined;

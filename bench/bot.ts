@@ -31,7 +31,7 @@ import { Bot } from "grammy";
 import { z } from "zod";
 import { createBot } from "../src/bots/telegram/index.js";
 import { createConfig } from "../src/core/config/load.js";
-import { createJobService } from "../src/core/jobs/job-service.js";
+import { createJobService, jobServiceOptions } from "../src/core/jobs/job-service.js";
 import { subscribeProgress } from "../src/core/jobs/progress-broker.js";
 import { dataPaths } from "../src/core/jobs/workers.js";
 import { createLogger } from "../src/core/log.js";
@@ -109,15 +109,7 @@ async function runRealSide(input: SideInput): Promise<void> {
   const producer = createRedis({ url: redisUrl }, "producer");
   const events = createRedis({ url: redisUrl }, "worker");
   const client = createRedis({ url: redisUrl }, "client");
-  const jobs = createJobService({
-    connection: producer,
-    prefix: config.redis.prefix,
-    defaultFormat: config.download.format,
-    maxActiveJobsPerPerson: config.jobs.maxActiveJobsPerPerson,
-    maxQueueDepth: config.jobs.maxQueueDepth,
-    dedupeSeconds: config.jobs.dedupeSeconds,
-    keepHours: config.jobs.keepHours,
-  });
+  const jobs = createJobService({ connection: producer, ...jobServiceOptions(config) });
   const progress = await subscribeProgress({ connection: events, prefix: config.redis.prefix });
   const metrics = createMetrics();
   const telegram = createBot({
