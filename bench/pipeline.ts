@@ -10,6 +10,7 @@
  * config's jobs.workerConcurrency); CDC_BENCH_ROUNDS the baseline/pipeline pairs (default 2, the order
  * swapped every round; the overhead is the median of the rounds' ratios, figures are the last round's).
  */
+import { trackTags } from "../src/core/jobs/track-processor.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -117,16 +118,7 @@ async function runBaseline(config: Config, stack: OfflineStack, tracks: readonly
         output: path.join(dir, "out", `${String(index + 1).padStart(2, "0")}.${config.download.format}`),
         format: config.download.format,
         bitrateKbps: config.download.bitrateKbps,
-        tags: {
-          title: track.title,
-          artist: track.artists.join(", "),
-          album: track.album,
-          albumArtist: track.albumArtist,
-          trackNumber: track.trackNumber,
-          discNumber: track.discNumber,
-          ...(track.releaseDate ? { date: track.releaseDate } : {}),
-          ...(track.isrc ? { isrc: track.isrc } : {}),
-        },
+        tags: trackTags(track, { discCount: 1 }),
         ...(cover ? { coverPath: cover } : {}),
         durationSec: track.durationMs / 1000,
         timeoutMs: config.download.trackTimeoutSeconds * 1000,

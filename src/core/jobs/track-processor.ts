@@ -15,7 +15,8 @@ import { isUserFacing } from "../errors.js";
 import { findMatch } from "../matching/find-match.js";
 import type { MatchOptions } from "../matching/scorer.js";
 import type { CandidateSource } from "../matching/types.js";
-import { fetchCover, transcode, MediaError } from "../media/ffmpeg.js";
+import { fetchCover, transcode, MediaError, type AudioTags } from "../media/ffmpeg.js";
+import type { Track } from "../spotify/types.js";
 import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { resolveInside } from "../media/library.js";
 import type { TrackCache } from "../media/track-cache.js";
@@ -52,6 +53,22 @@ async function sha256Of(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+/** The tags a collected file carries (the benchmark's baseline writes the same). */
+export function trackTags(track: Track, placement: { trackTotal?: number; discCount: number }): AudioTags {
+  return {
+    title: track.title,
+    artist: track.artists.join(", "),
+    album: track.album,
+    albumArtist: track.albumArtist,
+    trackNumber: track.trackNumber,
+    ...(placement.trackTotal ? { trackTotal: placement.trackTotal } : {}),
+    discNumber: track.discNumber,
+    discTotal: placement.discCount,
+    ...(track.releaseDate ? { date: track.releaseDate } : {}),
+    ...(track.isrc ? { isrc: track.isrc } : {}),
+  };
 }
 
 /** Temp folder of one track of one collection. */
@@ -156,18 +173,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         output,
         format: data.format,
         bitrateKbps: deps.bitrateKbps,
-        tags: {
-          title: track.title,
-          artist: track.artists.join(", "),
-          album: track.album,
-          albumArtist: track.albumArtist,
-          trackNumber: track.trackNumber,
-          ...(data.trackTotal ? { trackTotal: data.trackTotal } : {}),
-          discNumber: track.discNumber,
-          discTotal: data.discCount,
-          ...(track.releaseDate ? { date: track.releaseDate } : {}),
-          ...(track.isrc ? { isrc: track.isrc } : {}),
-        },
+        tags: trackTags(track, data),
         ...(cover ? { coverPath: cover } : {}),
         durationSec: track.durationMs / 1000,
         signal,
