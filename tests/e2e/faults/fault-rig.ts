@@ -12,6 +12,8 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { expect } from "vitest";
 import { startService, type Service } from "../../../src/commands/service.js";
+import { expectedVideoId } from "../../../src/emulators/audio-source/index.js";
+import { catalogTrackToTrack } from "../../../src/emulators/spotify/index.js";
 import { createConfig } from "../../../src/core/config/load.js";
 import type { Config, Role } from "../../../src/core/config/schema.js";
 import type { JobView } from "../../../src/core/jobs/job-service.js";
@@ -306,4 +308,27 @@ export async function spawnWorker(rig: Rig): Promise<ChildProcess> {
     throw new Error(`worker process did not start: ${err}`);
   }
   return child;
+}
+
+/**
+ * After a worker died or drained mid-playlist: the tracks that were done before (by index) were not
+ * downloaded again, and the person got exactly one summary.
+ */
+export async function expectResumedWithoutRedoing(
+  r: Rig,
+  jobId: string,
+  playlist: { tracks: readonly Parameters<typeof catalogTrackToTrack>[0][] },
+  doneIndexes: readonly number[],
+  requestsBefore: Readonly<Record<string, number>>,
+): Promise<void> {
+  const tracks = playlist.tracks.map((t) => catalogTrackToTrack(t, r.stack.spotify.url));
+  for (const index of doneIndexes) {
+    const videoId = expectedVideoId(tracks[index]!);
+    expect(r.stack.audio.stats.audioRequests[videoId], `track ${index} downloaded again`).toBe(
+      requestsBefore[videoId],
+    );
+  }
+  const summary = await r.summaryFor(jobId, 30_000);
+  expect(summary.text).toContain(`${tracks.length} of ${tracks.length} tracks ready`);
+  expect(r.tg!.transcript(alice.id).filter((m) => m.text.includes(`(job ${jobId})`))).toHaveLength(1);
 }

@@ -10,12 +10,18 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { dataPaths } from "../../../src/core/jobs/workers.js";
-import { expectedVideoId } from "../../../src/emulators/audio-source/index.js";
-import { catalogTrackToTrack, sprintPlaylist } from "../../../src/emulators/spotify/index.js";
+import { sprintPlaylist } from "../../../src/emulators/spotify/index.js";
 import { projectRoot, tsxLoader } from "../../helpers/cli.js";
 import { eventually, processesMentioning } from "../../helpers/processes.js";
 import { toToml } from "../../helpers/toml.js";
-import { alice, expectCleanEnd, spawnWorker, spotifyLink, startRig, type Rig } from "./fault-rig.js";
+import {
+  expectCleanEnd,
+  expectResumedWithoutRedoing,
+  spawnWorker,
+  spotifyLink,
+  startRig,
+  type Rig,
+} from "./fault-rig.js";
 
 const deadlineSeconds = 5;
 
@@ -105,17 +111,7 @@ describe("SIGTERM during a running playlist", () => {
     const end = await r.waitForEnd(jobId, 120_000);
     expect(end.stage).toBe("done");
     expect(end.result!.tracks.every((t) => t.outcome === "done")).toBe(true);
-    // Tracks finished before the signal were not downloaded again.
-    const tracks = sprintPlaylist.tracks.map((t) => catalogTrackToTrack(t, r.stack.spotify.url));
-    for (const index of doneIndexes) {
-      const id = expectedVideoId(tracks[index]!);
-      expect(r.stack.audio.stats.audioRequests[id], `track ${index} downloaded again`).toBe(
-        requestsBefore[id],
-      );
-    }
-    const summary = await r.summaryFor(jobId, 30_000);
-    expect(summary.text).toContain("20 of 20 tracks ready");
-    expect(r.tg!.transcript(alice.id).filter((m) => m.text.includes(`(job ${jobId})`))).toHaveLength(1);
+    await expectResumedWithoutRedoing(r, jobId, sprintPlaylist, doneIndexes, requestsBefore);
 
     next.kill("SIGTERM");
     await once(next, "exit");

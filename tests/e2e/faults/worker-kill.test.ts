@@ -8,10 +8,16 @@ import { once } from "node:events";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { dataPaths } from "../../../src/core/jobs/workers.js";
-import { expectedVideoId } from "../../../src/emulators/audio-source/index.js";
-import { catalogTrackToTrack, sprintPlaylist } from "../../../src/emulators/spotify/index.js";
+import { sprintPlaylist } from "../../../src/emulators/spotify/index.js";
 import { eventually, processesMentioning } from "../../helpers/processes.js";
-import { alice, expectCleanEnd, spawnWorker, spotifyLink, startRig, type Rig } from "./fault-rig.js";
+import {
+  expectCleanEnd,
+  expectResumedWithoutRedoing,
+  spawnWorker,
+  spotifyLink,
+  startRig,
+  type Rig,
+} from "./fault-rig.js";
 
 describe("a worker killed with SIGKILL mid-playlist", () => {
   let rig: Rig | undefined;
@@ -58,17 +64,7 @@ describe("a worker killed with SIGKILL mid-playlist", () => {
     expect(end.stage).toBe("done");
     expect(end.result!.tracks).toHaveLength(sprintPlaylist.tracks.length);
     expect(end.result!.tracks.every((t) => t.outcome === "done" || t.outcome === "cached")).toBe(true);
-    const tracks = sprintPlaylist.tracks.map((t) => catalogTrackToTrack(t, r.stack.spotify.url));
-    for (const index of doneIndexes) {
-      const videoId = expectedVideoId(tracks[index]!);
-      expect(r.stack.audio.stats.audioRequests[videoId], `track ${index} downloaded again`).toBe(
-        requestsBefore[videoId],
-      );
-    }
-
-    const summary = await r.summaryFor(jobId, 30_000);
-    expect(summary.text).toContain("20 of 20 tracks ready");
-    expect(r.tg!.transcript(alice.id).filter((m) => m.text.includes(`(job ${jobId})`))).toHaveLength(1);
+    await expectResumedWithoutRedoing(r, jobId, sprintPlaylist, doneIndexes, requestsBefore);
 
     second.kill("SIGTERM");
     await once(second, "exit");
