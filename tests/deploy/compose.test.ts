@@ -25,7 +25,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const composeDir = path.join(root, "deploy/telegram");
 const composePath = path.join(composeDir, "docker-compose.yml");
 const envExamplePath = path.join(composeDir, ".env.example");
-const schemaPath = path.resolve(root, "../shared/schemas/compose-spec.json");
+const schemaPath = path.join(root, "tests/fixtures/schemas/compose-spec.json");
 const appServices = ["bot", "worker", "burner"] as const;
 
 interface Service {
