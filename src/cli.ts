@@ -15,7 +15,7 @@ Commands:
   start [--role bot|worker|burner|all]   run the service (default role: all)
   download <spotify link> [--format F]   collect a link in this process, with progress
   resolve <spotify link> [--json]        show what a link would download
-  match                                  score {track, candidates} JSON lines from stdin
+  match                                  score JSON lines from stdin: {track, candidates} or recorded cases
   demo                                   the whole service against local emulators, offline
   doctor [--role R]                      check configuration, Redis and programs
 

@@ -9,6 +9,7 @@ import path from "node:path";
 import { createConfig } from "../core/config/load.js";
 import { freePort } from "../core/free-port.js";
 import { createLogger } from "../core/log.js";
+import type { SearchLogEntry } from "../emulators/audio-source/index.js";
 import { startOfflineStack } from "../emulators/offline-stack.js";
 import { cyrillicAlbum, demoAlbum, roadTripPlaylist } from "../emulators/spotify/index.js";
 import { startTelegramEmulator, type TelegramEmulator } from "../emulators/telegram/index.js";
@@ -41,6 +42,21 @@ function jobIdIn(entry: TranscriptEntry): string | undefined {
     if (data?.startsWith("c:")) return data.slice(2);
   }
   return undefined;
+}
+
+/**
+ * What the service asked YouTube Music (the stand-in answers the same InnerTube search endpoint that
+ * youtubei.js calls in production): a summary line, and the whole log as JSON lines in `file`.
+ */
+function reportSearches(log: readonly SearchLogEntry[], file: string, out: (line: string) => void): void {
+  writeFileSync(file, log.map((entry) => JSON.stringify(entry)).join("\n") + (log.length > 0 ? "\n" : ""));
+  const by = (filter: SearchLogEntry["filter"]) => log.filter((e) => e.filter === filter).length;
+  out(
+    `\n(YouTube Music stand-in: ${log.length} InnerTube searches — ${by("none")} unfiltered (ISRC), ` +
+      `${by("song")} songs, ${by("video")} videos; the log is in ${file})`,
+  );
+  for (const entry of log.slice(0, 5)) out(`  POST /youtubei/v1/search ${JSON.stringify(entry)}`);
+  if (log.length > 5) out(`  … ${log.length - 5} more`);
 }
 
 /** Prints the chat as it happens: every bot message, edits as one compact line. */
@@ -199,6 +215,7 @@ export async function demoCommand(options: { dir?: string; quick?: boolean }): P
     process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
   } finally {
     stopPrinting();
+    reportSearches(stack.audio.stats.searchLog, path.join(root, "youtube-music-searches.jsonl"), out);
     out("\nShutting down...");
     const clean = await service.shutdown.run("demo finished");
     await tg.close();

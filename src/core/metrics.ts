@@ -18,6 +18,12 @@ export interface Metrics {
   /** Tracks by outcome (done, cached, failed, needs_review, cancelled). */
   tracks: Counter<"outcome">;
   cacheHits: Counter<"kind">;
+  /** YouTube Music search requests by plan step (isrc, music, video): the cost of matching. */
+  searchRequests: Counter<"kind">;
+  /** Notices written for the operator, by kind (youtube_rate_limited, spotify_premium_lapsed, ...). */
+  operatorNotices: Counter<"kind">;
+  /** 1 while an outside service is paused service-wide (youtube, spotify_api), sampled at scrape time. */
+  servicePaused: Gauge<"service">;
   telegramErrors: Counter<"method" | "code">;
   /** Requests turned away by a limit, by kind (flood, bucket, per_person, queue_full, http). */
   rateLimited: Counter<"kind">;
@@ -81,6 +87,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     cacheHits: new Counter({
       name: "cdc_cache_hits_total",
       help: "Track cache hits by kind (file, telegram)",
+      labelNames: ["kind"],
+      registers,
+    }),
+    operatorNotices: new Counter({
+      name: "cdc_operator_notices_total",
+      help: "Notices written for the operator, by kind",
+      labelNames: ["kind"],
+      registers,
+    }),
+    servicePaused: new Gauge({
+      name: "cdc_service_paused",
+      help: "1 while an outside service is paused service-wide (YouTube rate limit, Spotify Retry-After)",
+      labelNames: ["service"],
+      registers,
+    }),
+    searchRequests: new Counter({
+      name: "cdc_search_requests_total",
+      help: "YouTube Music search requests by plan step (isrc, music, video)",
       labelNames: ["kind"],
       registers,
     }),

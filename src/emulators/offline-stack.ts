@@ -46,7 +46,7 @@ export async function startOfflineStack(options: {
         embedBaseUrl: spotify.url,
         shortLinkBaseUrl: spotify.url,
       },
-      source: { kind: "local", baseUrl: audio.url },
+      source: { kind: "local", baseUrl: audio.url, searchBaseUrl: audio.url },
     },
     env: {
       SPOTIFY_CLIENT_ID: emulatorCredentials.clientId,

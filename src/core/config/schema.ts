@@ -185,16 +185,25 @@ const sourceSchema = z
   .strictObject({
     kind: doc(z.enum(["youtube", "local"]).default("youtube"), {
       description:
-        "Where audio comes from: YouTube (Music) through yt-dlp, or `local`, the loopback audio stand-in used by the demo and tests.",
+        "Where audio is downloaded from: YouTube through yt-dlp, or `local`, the loopback audio stand-in used by the demo and tests. Searching always goes through YouTube Music's API (see searchBaseUrl).",
       example: '"local"',
     }),
     baseUrl: doc(z.union([z.literal(""), httpUrl]).default(""), {
-      description: "Base URL of the `local` source (ignored for youtube).",
+      description: "Base URL audio is downloaded from when kind is `local` (ignored for youtube).",
+      example: '"http://127.0.0.1:8083"',
+    }),
+    searchBaseUrl: doc(httpUrl.default("https://www.youtube.com"), {
+      description:
+        "Origin of YouTube's InnerTube API, where YouTube Music searches go (through youtubei.js). Change it only to point at a stand-in or a forwarding proxy.",
       example: '"http://127.0.0.1:8083"',
     }),
     searchLimit: doc(z.number().int().min(1).max(50).default(8), {
-      description: "Candidates fetched per search.",
+      description: "Candidates kept per YouTube Music search.",
       example: "8",
+    }),
+    searchTimeoutMs: doc(z.number().int().min(1000).max(120_000).default(15_000), {
+      description: "Time one YouTube Music search request may take; a 429, 5xx or timeout is retried twice.",
+      example: "20000",
     }),
   })
   .prefault({});

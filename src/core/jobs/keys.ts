@@ -19,6 +19,12 @@ export function createKeys(prefix: string) {
     cancelChannel: `${own}:cancel`,
     trackCache: `${own}:cache`,
     activeDownloads: `${own}:downloads`,
+    /** A service-wide pause of an outside service (see service-pauses.ts); expires by itself. */
+    pause: (service: string) => `${own}:pause:${service}`,
+    /** Operator notices (a capped stream), their once-keys, and the bot's read cursor. */
+    notices: `${own}:notices`,
+    noticeOnce: (key: string) => `${own}:notice-once:${key}`,
+    noticesCursor: `${own}:notices:cursor`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

@@ -15,6 +15,8 @@ interface TrackState {
   /** step or outcome */
   s: Step | TrackOutcome;
   p: number;
+  /** YouTube Music search requests spent on the track (once it has ended). */
+  q?: number;
 }
 
 export interface ProgressAggregator {
@@ -27,7 +29,13 @@ export interface ProgressAggregator {
     step: Step,
     percent: number,
   ): Promise<void>;
-  trackFinished(collectionId: string, index: number, outcome: TrackOutcome, track: Track): Promise<void>;
+  trackFinished(
+    collectionId: string,
+    index: number,
+    outcome: TrackOutcome,
+    track: Track,
+    searches?: number,
+  ): Promise<void>;
   /** Publish a collection-level stage (resolving, packaging, final). */
   stage(collectionId: string, stage: JobStage, extra?: Partial<ProgressEvent>): Promise<void>;
 }
@@ -63,6 +71,7 @@ export function createProgressAggregator(options: {
     let done = 0;
     let failed = 0;
     let needsReview = 0;
+    let searches = 0;
     for (const [field, raw] of Object.entries(hash)) {
       if (field.startsWith("_")) continue;
       const state = JSON.parse(raw) as TrackState;
@@ -70,6 +79,7 @@ export function createProgressAggregator(options: {
       else if (state.s === "failed" || state.s === "cancelled") failed++;
       else if (state.s === "needs_review") needsReview++;
       sum += state.p;
+      searches += state.q ?? 0;
     }
     const percent = total > 0 ? Math.min(100, sum / total) : 0;
     const elapsed = (now - started) / 1000;
@@ -81,6 +91,7 @@ export function createProgressAggregator(options: {
       done,
       failed,
       needsReview,
+      searches,
       at: now,
       ...(hash._title ? { title: hash._title } : {}),
       ...(current ? { current } : {}),
@@ -119,8 +130,8 @@ export function createProgressAggregator(options: {
       );
     },
 
-    async trackFinished(collectionId, index, outcome, track) {
-      await write(collectionId, index, { s: outcome, p: 100 });
+    async trackFinished(collectionId, index, outcome, track, searches = 0) {
+      await write(collectionId, index, { s: outcome, p: 100, q: searches });
       await publish(
         collectionId,
         {
@@ -145,6 +156,7 @@ export function createProgressAggregator(options: {
           done: 0,
           failed: 0,
           needsReview: 0,
+          searches: 0,
           at: Date.now(),
           ...extra,
         },

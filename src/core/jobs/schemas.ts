@@ -88,6 +88,8 @@ export const trackResultSchema = z.object({
   /** ISRC of the recording (from the catalog), for the CD's subcode when the track is burned. */
   isrc: z.string().optional(),
   confidence: z.number().optional(),
+  /** YouTube Music search requests spent matching this track (0 when it came from the cache). */
+  searches: z.number().int().optional(),
   /** E.g. a duration that differs from Spotify's by more than 5 s. */
   warnings: z.array(z.string()).default([]),
   /** For needs-review: the best candidates, best first. */
@@ -147,6 +149,8 @@ export const progressEventSchema = z.object({
   done: z.number().int().default(0),
   failed: z.number().int().default(0),
   needsReview: z.number().int().default(0),
+  /** YouTube Music search requests spent on the tracks that have ended (the cost of matching). */
+  searches: z.number().int().default(0),
   current: z
     .object({
       index: z.number().int(),

@@ -95,7 +95,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
     };
     const finish = async (result: TrackResult): Promise<TrackResult> => {
       deps.metrics?.tracks.inc({ outcome: result.outcome });
-      await deps.progress.trackFinished(collectionId, index, result.outcome, track);
+      await deps.progress.trackFinished(collectionId, index, result.outcome, track, result.searches ?? 0);
       return result;
     };
 
@@ -128,6 +128,8 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       await mkdir(work, { recursive: true });
       await report("matching", 0);
       const match = await findMatch(track, deps.source, deps.match, signal);
+      const searches = match.searched?.length ?? 0;
+      for (const kind of match.searched ?? []) deps.metrics?.searchRequests.inc({ kind });
       if (!match.choice || match.needsReview) {
         const candidates = match.top.map((s) => ({
           id: s.candidate.id,
@@ -144,6 +146,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
               ? "No recording found for this track."
               : `No confident match${best}: ${match.reasons.slice(0, 2).join("; ")}`,
           confidence: Math.round(match.confidence),
+          searches,
           candidates,
         });
       }
@@ -205,6 +208,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         durationSec: written.durationSec,
         videoId: choice.id,
         confidence: Math.round(match.confidence),
+        searches,
         warnings,
       });
     } catch (err) {

@@ -17,17 +17,19 @@ export function searchQueriesFor(track: Track): SearchQuery[] {
   return queries;
 }
 
-/** Keep what we knew; take from the newer result only what was missing (flat music entries lack most). */
+/** Keep what we knew; take from the newer result only what was missing (a top-result card has no album). */
 function mergeCandidate(old: Candidate, next: Candidate): Candidate {
   const merged: Candidate = { ...old };
   if (merged.title === "" && next.title !== "") merged.title = next.title;
-  if (merged.channel === "" && next.channel !== "") merged.channel = next.channel;
-  if (merged.durationSec === undefined && next.durationSec !== undefined)
-    merged.durationSec = next.durationSec;
-  if (merged.views === undefined && next.views !== undefined) merged.views = next.views;
-  if (merged.channelVerified === undefined && next.channelVerified !== undefined) {
-    merged.channelVerified = next.channelVerified;
+  if (merged.channel === "" && next.channel !== "") {
+    merged.channel = next.channel;
+    if (next.artists !== undefined) merged.artists = next.artists;
   }
+  merged.durationSec ??= next.durationSec;
+  merged.views ??= next.views;
+  merged.album ??= next.album;
+  merged.kind ??= next.kind;
+  merged.channelVerified ??= next.channelVerified;
   return merged;
 }
 
@@ -53,9 +55,11 @@ export async function findMatch(
   let lastError: unknown;
   const queries = searchQueriesFor(track);
   let result: MatchResult | undefined;
+  const searched: SearchQuery["kind"][] = [];
 
   for (const query of queries) {
     signal?.throwIfAborted();
+    searched.push(query.kind);
     let found: Candidate[];
     try {
       found = await source.search(query, signal);
@@ -76,5 +80,5 @@ export async function findMatch(
 
   if (failures === queries.length) throw lastError;
   result ??= matchTrack(track, [], opts);
-  return notes.length === 0 ? result : { ...result, reasons: [...result.reasons, ...notes] };
+  return { ...result, reasons: [...result.reasons, ...notes], searched };
 }

@@ -1,18 +1,27 @@
 /**
  * `cd-collector match`: score candidates offline, one JSON object per line, for debugging a bad match or
- * evaluating the scorer against a labelled set.
+ * evaluating the scorer against a labelled set. Two kinds of input line:
  *
- * Input lines:  `{"track": {title, artists, durationMs, explicit?, isrc?, ...}, "candidates": [{id, title, channel, durationSec?, views?, via?}]}`
- * Output lines: `{"choice": {...} | null, "confidence": 0-100, "reasons": [...], "needsReview": bool}`
- * or `{"error": "..."}` for a line that could not be read; processing goes on with the next line.
+ * - `{"track": {title, artists, durationMs, explicit?, isrc?, ...}, "candidates": [{id, title, channel,
+ *   durationSec?, views?, via?, artists?, album?, kind?}]}`: the candidates are scored as given;
+ * - a recorded case `{"spotifyTrack": <Web API track object>, "searches": [{url, request, response}]}` (the
+ *   shape of tests/fixtures/recorded/youtube-music-matching.jsonl.gz): the track is read as the catalog reads
+ *   it, and the production search plan runs against the recorded YouTube Music responses, parsed by the
+ *   production parser (see recorded-search.ts).
+ *
+ * Output lines: `{"choice": {...} | null, "confidence": 0-100, "reasons": [...], "needsReview": bool}`, plus
+ * `"case"` and `"searches"` (requests the plan made) for recorded cases, or `{"error": "..."}` for a line
+ * that could not be read; processing goes on with the next line.
  */
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { z } from "zod";
 import type { Track } from "../spotify/types.js";
+import { findMatch } from "./find-match.js";
+import { recordedCaseSchema, replayRecordedCase } from "./recorded-search.js";
 import { matchTrack, type MatchOptions } from "./scorer.js";
-import type { Candidate } from "./types.js";
+import type { Candidate, MatchResult } from "./types.js";
 
 const trackSchema = z.object({
   id: z.string().default(""),
@@ -37,6 +46,9 @@ const candidateSchema = z.object({
   channelVerified: z.boolean().optional(),
   durationSec: z.number().nonnegative().optional(),
   views: z.number().nonnegative().optional(),
+  artists: z.array(z.string()).optional(),
+  album: z.string().optional(),
+  kind: z.enum(["song", "official-video", "video"]).optional(),
   via: z.enum(["isrc", "music", "video"]).default("video"),
 });
 
@@ -59,6 +71,10 @@ export interface MatchCommandSummary {
   errors: number;
   /** Lines whose result needs review. */
   needsReview: number;
+  /** Recorded cases read (lines with `spotifyTrack`). */
+  recorded: number;
+  /** Search requests the plan made for recorded cases. */
+  searches: number;
 }
 
 function describeZod(err: z.ZodError): string {
@@ -74,7 +90,7 @@ export async function runMatchCommand(
   output: Writable,
   opts: MatchCommandOptions,
 ): Promise<MatchCommandSummary> {
-  const summary: MatchCommandSummary = { lines: 0, errors: 0, needsReview: 0 };
+  const summary: MatchCommandSummary = { lines: 0, errors: 0, needsReview: 0, recorded: 0, searches: 0 };
   const write = async (value: unknown) => {
     if (!output.write(`${JSON.stringify(value)}\n`)) await once(output, "drain");
   };
@@ -92,17 +108,38 @@ export async function runMatchCommand(
       await write({ line: lineNo, error: `not JSON: ${err instanceof Error ? err.message : String(err)}` });
       continue;
     }
-    const parsed = lineSchema.safeParse(data);
+    const recorded = typeof data === "object" && data !== null && "spotifyTrack" in data;
+    const parsed = recorded ? recordedCaseSchema.safeParse(data) : lineSchema.safeParse(data);
     if (!parsed.success) {
       summary.errors++;
       await write({ line: lineNo, error: describeZod(parsed.error) });
       continue;
     }
-    const track: Track = parsed.data.track;
-    const candidates: Candidate[] = parsed.data.candidates;
-    const result = matchTrack(track, candidates, opts);
+    let result: MatchResult;
+    let extra: Record<string, unknown> = {};
+    try {
+      if ("spotifyTrack" in parsed.data) {
+        const replay = replayRecordedCase(parsed.data);
+        result = await findMatch(replay.track, replay.source, opts);
+        summary.recorded++;
+        summary.searches += replay.requests();
+        extra = {
+          ...(parsed.data.case !== undefined ? { case: parsed.data.case } : {}),
+          searches: replay.requests(),
+        };
+      } else {
+        const track: Track = parsed.data.track;
+        const candidates: Candidate[] = parsed.data.candidates;
+        result = matchTrack(track, candidates, opts);
+      }
+    } catch (err) {
+      summary.errors++;
+      await write({ line: lineNo, error: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
     if (result.needsReview) summary.needsReview++;
     await write({
+      ...extra,
       choice: result.choice,
       confidence: result.confidence,
       reasons: result.reasons,

@@ -40,6 +40,8 @@ const ARTIST_MISSING_CAP = 45;
 const TWIN_PENALTY = 25;
 const QUALIFIER_PENALTY = 20;
 const EXTRA_PART_CAP = 60;
+/** Someone else's video upload that names the artist: never confident (below the default threshold). */
+const UNVOUCHED_CAP = 60;
 /** A title under this similarity is only "close": never confident on its own. */
 const TITLE_CLOSE = 70;
 const TITLE_CLOSE_CAP = 55;
@@ -68,6 +70,8 @@ interface PreparedTrack {
   qualifierWords: string[];
   /** Normalised artist names, primary first. */
   artists: string[];
+  /** Normalised album name without bracketed edition words. */
+  album: string;
   durationSec: number;
 }
 
@@ -87,6 +91,7 @@ function prepareTrack(track: Track): PreparedTrack {
     versions,
     qualifierWords: qualifierWords.filter((w) => !findVersions(w).size),
     artists: [...new Set(artists)],
+    album: normalizeText(stripBrackets(track.album).rest),
     durationSec: track.durationMs / 1000,
   };
 }
@@ -160,24 +165,51 @@ function scorePrepared(p: PreparedTrack, candidate: Candidate, opts: MatchOption
   const { segments, inner, featured } = analyseTitle(title);
 
   // --- artist -------------------------------------------------------------------------------
+  // When YouTube Music says whose upload it is (credited artists of a song, the channel of a video), that,
+  // not the title, decides: a karaoke act's "Song (In the Style of Artist)" names the artist and is not theirs.
   const primary = p.artists[0] ?? "";
-  const evidence = [channel, titleNorm, ...featured];
+  const credits =
+    candidate.kind !== undefined ? (candidate.artists ?? []).map(channelCore).filter((c) => c !== "") : [];
+  const credited = credits.length > 0;
+  const evidence = credited ? credits : [channel, titleNorm, ...featured];
   const primaryFound = evidence.some((e) => artistIn(e, primary));
-  const primaryInChannel = artistIn(channel, primary);
+  const primaryInChannel = credited ? primaryFound : artistIn(channel, primary);
   const otherFound = p.artists.slice(1).some((a) => evidence.some((e) => artistIn(e, a)));
+  const namedInTitle = [titleNorm, ...featured].some((e) => artistIn(e, primary));
+  /** Someone else's upload that says it is the song: may well be it, but nothing vouches for it. */
+  let unvouched = false;
   let artistScore: number | null;
   if (primaryFound) {
     artistScore = 100;
-    reasons.push(primaryInChannel ? "artist matches the channel" : "artist named in the title");
+    reasons.push(
+      credited
+        ? candidate.kind === "video"
+          ? "uploaded by the artist's channel"
+          : "artist credited by YouTube Music"
+        : primaryInChannel
+          ? "artist matches the channel"
+          : "artist named in the title",
+    );
   } else if (otherFound) {
     artistScore = 70;
-    reasons.push("only a featured/secondary artist found");
-  } else if (channel === "" && segments.length <= 1) {
+    reasons.push(
+      credited ? "only a featured/secondary artist credited" : "only a featured/secondary artist found",
+    );
+  } else if (credited && candidate.kind === "video" && namedInTitle) {
+    artistScore = 100;
+    unvouched = true;
+    reasons.push(`someone else's upload ("${candidate.channel}") naming the artist`);
+  } else if (!credited && channel === "" && segments.length <= 1) {
     artistScore = null;
     reasons.push("artist unknown (no channel)");
   } else {
     artistScore = 0;
-    reasons.push(`artist "${p.track.artists[0] ?? ""}" not found in title or channel`);
+    reasons.push(
+      credited
+        ? `credited to "${candidate.channel}", not "${p.track.artists[0] ?? ""}"` +
+            (namedInTitle ? " (only the title names them)" : "")
+        : `artist "${p.track.artists[0] ?? ""}" not found in title or channel`,
+    );
   }
 
   // --- title --------------------------------------------------------------------------------
@@ -216,9 +248,15 @@ function scorePrepared(p: PreparedTrack, candidate: Candidate, opts: MatchOption
   // --- version words ------------------------------------------------------------------------
   // Look for them outside the song's own name and the artists' names ("Live Forever" is not live).
   let versionText = normalizeText(`${title} ${primaryInChannel || isTopic ? "" : candidate.channel}`);
+  // An album such as "8-Bit Versions of The Smiths" or "Lullaby Versions of …" says what the song is, unless
+  // Spotify's own album says the same ("MTV Unplugged" on both sides).
+  const albumVersions =
+    candidate.album !== undefined ? findVersions(normalizeText(candidate.album)) : new Set();
+  for (const v of findVersions(normalizeText(p.track.album))) albumVersions.delete(v);
   versionText = removePhrase(versionText, p.main);
   for (const a of p.artists) versionText = removePhrase(versionText, a);
   const candidateVersions = findVersions(versionText);
+  for (const v of albumVersions) candidateVersions.add(v as VersionKind);
   for (const v of candidateVersions) {
     if (!p.versions.has(v)) rejections.push(`rejected: '${v}' not in Spotify title`);
   }
@@ -271,15 +309,30 @@ function scorePrepared(p: PreparedTrack, candidate: Candidate, opts: MatchOption
   }
 
   // --- bonuses ------------------------------------------------------------------------------
-  if (isTopic && primaryInChannel) {
+  if (candidate.kind === "song" && primaryInChannel) {
+    bonus += 6;
+    reasons.push("the label's audio (YouTube Music song)");
+  } else if (candidate.kind === "official-video" && primaryInChannel) {
+    bonus += 3;
+    reasons.push("official music video");
+  } else if (isTopic && primaryInChannel) {
     bonus += 6;
     reasons.push("official Topic channel");
   } else if (isVevo && primaryInChannel) {
     bonus += 4;
     reasons.push("official VEVO channel");
-  } else if (primaryInChannel) {
+  } else if (primaryInChannel && candidate.kind === undefined) {
     bonus += 3;
     reasons.push("artist's own channel");
+  }
+  if (candidate.album !== undefined && p.album !== "") {
+    const album = normalizeText(stripBrackets(candidate.album).rest);
+    if (album === p.album || similarity(album, p.album) >= 90) {
+      bonus += 4;
+      reasons.push("same album");
+    } else {
+      reasons.push(`other album ("${candidate.album}")`);
+    }
   }
   if (candidate.channelVerified === true && !isTopic) bonus += 1;
   if (candidate.via === "isrc" && titleScore >= 75 && artistScore !== 0) {
@@ -297,6 +350,7 @@ function scorePrepared(p: PreparedTrack, candidate: Candidate, opts: MatchOption
   if (artistScore === null || durationScore === null) score = Math.min(score, UNKNOWN_CAP);
   if (artistScore === 0) score = Math.min(score, ARTIST_MISSING_CAP);
   if (unexplained.length > 0) score = Math.min(score, EXTRA_PART_CAP);
+  if (unvouched) score = Math.min(score, UNVOUCHED_CAP);
   if (titleScore < TITLE_CLOSE) score = Math.min(score, TITLE_CLOSE_CAP);
   if (titleScore < 50) score = Math.min(score, TITLE_MISMATCH_CAP);
 

@@ -11,6 +11,18 @@ export interface Candidate {
   channelVerified?: boolean;
   durationSec?: number;
   views?: number;
+  /**
+   * The artists YouTube Music credits (songs) or the uploading channel (videos). When present, this, not the
+   * title, says whose recording it is.
+   */
+  artists?: string[];
+  /** The album YouTube Music files a song under. */
+  album?: string;
+  /**
+   * What YouTube Music says the upload is: `song` (the label's audio, on the artist's "Topic" channel),
+   * `official-video` (the artist's official music video) or `video` (anyone's upload).
+   */
+  kind?: "song" | "official-video" | "video";
   /** Which search found it. */
   via: "isrc" | "music" | "video";
 }
@@ -22,7 +34,7 @@ export interface SearchQuery {
   kind: "isrc" | "music" | "video";
 }
 
-/** Where candidates come from (yt-dlp searches on YouTube, or the local stand-in). */
+/** Where candidates come from: YouTube Music search (live, or recorded traffic replayed). */
 export interface CandidateSource {
   search(query: SearchQuery, signal?: AbortSignal): Promise<Candidate[]>;
 }
@@ -45,4 +57,6 @@ export interface MatchResult {
   needsReview: boolean;
   /** Best three candidates, best first. */
   top: ScoredCandidate[];
+  /** The searches asked for this result, in order (each is one request to YouTube Music). */
+  searched?: SearchQuery["kind"][];
 }

@@ -21,16 +21,17 @@ export type VersionKind =
   | "bass boosted"
   | "lofi"
   | "demo"
-  | "medley";
+  | "medley"
+  | "tribute";
 
 /** Word sequences (normalised, matched as whole words) or, for kana/kanji, substrings. */
 const VERSION_PATTERNS: ReadonlyArray<readonly [VersionKind, readonly string[]]> = [
-  ["live", ["live", "live at", "live from", "in concert", "концерт", "ライブ", "ライヴ", "живое выступление", "en vivo", "ao vivo"]],
-  ["remix", ["remix", "rmx", "remixed", "bootleg", "ремикс", "リミックス"]],
-  ["cover", ["cover", "covered by", "кавер", "歌ってみた", "弾いてみた", "カバー"]],
-  ["acoustic", ["acoustic", "unplugged", "акустика", "акустическая", "アコースティック"]],
-  ["instrumental", ["instrumental", "inst", "off vocal", "минус", "инструментал", "オフボーカル", "インスト"]],
-  ["karaoke", ["karaoke", "караоке", "カラオケ", "sing along"]],
+  ["live", ["live", "live at", "live from", "in concert", "концерт", "ライブ", "ライヴ", "живое выступление", "en vivo", "ao vivo", "na zywo", "en directo", "dal vivo", "en concierto", "לייב", "הופעה חיה", "라이브", "现场", "現場", "ao vivo"]],
+  ["remix", ["remix", "rmx", "remixed", "bootleg", "ремикс", "リミックス", "רמיקס", "리믹스", "混音"]],
+  ["cover", ["cover", "covered by", "кавер", "歌ってみた", "弾いてみた", "カバー", "קאבר", "커버", "翻唱", "翻唱版"]],
+  ["acoustic", ["acoustic", "unplugged", "akustycznie", "akustisch", "acustico", "акустика", "акустическая", "アコースティック", "אקוסטי", "어쿠스틱", "不插电"]],
+  ["instrumental", ["instrumental", "inst", "off vocal", "минус", "инструментал", "オフボーカル", "インスト", "伴奏", "인스트루멘탈", "גרסה אינסטרומנטלית"]],
+  ["karaoke", ["karaoke", "караоке", "カラオケ", "sing along", "노래방", "卡拉ok", "קריוקי"]],
   ["slowed", ["slowed", "slow version"]],
   ["sped up", ["sped up", "speed up", "spedup"]],
   ["nightcore", ["nightcore", "daycore"]],
@@ -41,6 +42,9 @@ const VERSION_PATTERNS: ReadonlyArray<readonly [VersionKind, readonly string[]]>
   ["lofi", ["lofi", "lo fi"]],
   ["demo", ["demo"]],
   ["medley", ["medley", "mashup", "mash up"]],
+  // Another act's rendition that names the original: tributes, chiptune "emulations", lullaby and music-box
+  // albums, "in the style of" karaoke tracks.
+  ["tribute", ["tribute", "tribute to", "in the style of", "made famous by", "originally performed by", "as performed by", "8 bit", "16 bit", "chiptune", "emulation", "lullaby", "lullabies", "music box", "rendition", "piano version", "orchestral version", "string quartet version"]],
 ]; // prettier-ignore
 
 const SPACELESS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;

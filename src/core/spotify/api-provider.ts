@@ -210,7 +210,8 @@ function forbiddenPlaylist(err: unknown): unknown {
   return err;
 }
 
-function fromTrackObject(t: TrackObject): Track {
+/** A Web API track object as the catalog's {@link Track} (exported for replaying recorded traffic). */
+export function fromTrackObject(t: TrackObject): Track {
   return {
     id: t.id,
     title: t.name,

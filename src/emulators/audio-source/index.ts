@@ -1,18 +1,29 @@
-/** Local stand-in for the audio source (YouTube): searches and downloadable audio on loopback. */
-export { startAudioSource } from "./server.js";
+/** Local stand-in for the audio source (YouTube Music): InnerTube search and downloadable audio on loopback. */
+export { innertubeError, startAudioSource } from "./server.js";
 export type {
   AudioSource,
   AudioSourceControl,
   AudioSourceFormat,
   AudioSourceOptions,
   AudioSourceStats,
+  SearchLogEntry,
 } from "./server.js";
 export {
   expectedVideoId,
-  flatPlaylistJson,
-  searchVideos,
+  matchScore,
+  queryMatches,
+  searchCatalog,
   videoIdFor,
   videosFor,
   variants,
 } from "./catalog.js";
-export type { FakeVideo, Variant } from "./catalog.js";
+export type { FakeArtist, FakeVideo, MusicVideoType, SearchHits, Variant } from "./catalog.js";
+export {
+  decodeSearchParams,
+  innertubeContinuationResponse,
+  innertubeSearchResponse,
+  InvalidArgumentError,
+  listItem,
+  parseSearchRequest,
+} from "./innertube.js";
+export type { ResponseOptions, SearchFilter, SearchRequest } from "./innertube.js";

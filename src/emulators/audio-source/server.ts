@@ -1,6 +1,6 @@
 /**
- * Loopback stand-in for YouTube: searches answer in yt-dlp's flat-playlist JSON shape, and
- * `/audio/{videoId}` serves noise-like audio as long as the upload claims to be, so real yt-dlp (generic
+ * Loopback stand-in for YouTube Music: `POST /youtubei/v1/search` answers InnerTube's search as YouTube
+ * Music does (see innertube.ts; youtubei.js parses it like the real thing), and `/audio/{videoId}` serves noise-like audio as long as the upload claims to be, so real yt-dlp (generic
  * extractor) and real ffmpeg can run end to end with no network.
  *
  * Audio is pink noise with a quiet low tone (sine alone would push loudnorm into odd modes), made once
@@ -12,10 +12,17 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { z } from "zod";
 import { runProcess } from "../../core/process-runner.js";
 import type { Track } from "../../core/spotify/types.js";
-import { flatPlaylistJson, searchVideos, videosFor, type FakeVideo } from "./catalog.js";
+import { searchCatalog, videosFor, type FakeVideo } from "./catalog.js";
+import {
+  innertubeContinuationResponse,
+  innertubeSearchResponse,
+  InvalidArgumentError,
+  parseSearchRequest,
+  type SearchFilter,
+  type SearchRequest,
+} from "./innertube.js";
 
 /** Container of the served audio: AAC in MP4 (`m4a`) or Opus in WebM (`webm`). */
 export type AudioSourceFormat = "m4a" | "webm";
@@ -30,12 +37,24 @@ export interface AudioSourceOptions {
   cacheDir: string;
   /** @defaultValue "m4a" */
   format?: AudioSourceFormat;
+  /** Rows per page of a filtered search (YouTube Music sends 20). @defaultValue 20 */
+  pageSize?: number;
+}
+
+/** One search as it was asked (continuations carry the query and filter of their search). */
+export interface SearchLogEntry {
+  query: string;
+  filter: SearchFilter;
+  continuation: boolean;
 }
 
 export interface AudioSourceStats {
   /** Requests to `/audio/...` per video id (yt-dlp's generic extractor makes two per download). */
   audioRequests: Record<string, number>;
+  /** Requests to the search endpoint, answered or not. */
   searches: number;
+  /** Every readable search request, in order (also those answered with a failure from failSearches). */
+  searchLog: SearchLogEntry[];
 }
 
 export interface AudioSourceControl {
@@ -43,6 +62,11 @@ export interface AudioSourceControl {
   failAudio(videoId: string, status: number | undefined): void;
   /** Wait this many ms between 16 KiB chunks of audio (0: full speed), so downloads can be cancelled. */
   slowAudio(msPerChunk: number, chunkBytes?: number): void;
+  /**
+   * Answer the next `times` searches with `status` and a Google-style error body (429 also says
+   * `retry-after: 1`); `times` 0 clears it.
+   */
+  failSearches(status: number, times: number): void;
   /** Add or replace tracks at run time. */
   addTracks(tracks: Track[]): void;
 }
@@ -56,11 +80,49 @@ export interface AudioSource {
   close(): Promise<void>;
 }
 
-const searchParams = z.object({
-  q: z.string().min(1).max(500),
-  kind: z.enum(["isrc", "music", "video"]).default("video"),
-  limit: z.coerce.number().int().min(1).max(50).default(10),
-});
+const errors: Record<number, [message: string, status: string]> = {
+  400: ["Request contains an invalid argument.", "INVALID_ARGUMENT"],
+  403: ["The caller does not have permission", "PERMISSION_DENIED"],
+  404: ["Requested entity was not found.", "NOT_FOUND"],
+  413: ["Request payload size exceeds the limit.", "INVALID_ARGUMENT"],
+  429: ["Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED"],
+  500: ["Internal error encountered.", "INTERNAL"],
+  503: ["The service is currently unavailable.", "UNAVAILABLE"],
+};
+
+/** A Google API error body: `{error: {code, message, status}}`. */
+export function innertubeError(code: number): { error: { code: number; message: string; status: string } } {
+  const [message, status] = errors[code] ?? ["Unknown error.", "UNKNOWN"];
+  return { error: { code, message, status } };
+}
+
+/** Largest search body read; youtubei.js sends about 1.5 KiB. */
+const maxBodyBytes = 64 * 1024;
+
+class PayloadTooLargeError extends Error {}
+
+/** The request body, or PayloadTooLargeError past maxBodyBytes (then the rest is left unread). */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"] ?? 0) > maxBodyBytes) {
+      reject(new PayloadTooLargeError());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk);
+      else {
+        req.off("data", onData).pause();
+        reject(new PayloadTooLargeError());
+      }
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
 
 const mime: Record<AudioSourceFormat, string> = { m4a: "audio/mp4", webm: "audio/webm" };
 
@@ -87,7 +149,9 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
   addTracks(options.tracks);
   await mkdir(options.cacheDir, { recursive: true });
 
-  const stats: AudioSourceStats = { audioRequests: {}, searches: 0 };
+  const stats: AudioSourceStats = { audioRequests: {}, searches: 0, searchLog: [] };
+  const pageSize = Math.max(1, options.pageSize ?? 20);
+  let searchFailure: { status: number; times: number } | undefined;
   const failures = new Map<string, number>();
   let slowMs = 0;
   let chunkBytes = 16 * 1024;
@@ -152,6 +216,49 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
     res.end(text);
   };
 
+  const serveSearch = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    stats.searches++;
+    let request: SearchRequest | undefined;
+    let status = 200;
+    try {
+      const text = (await readBody(req)).toString("utf8");
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new InvalidArgumentError("body is not JSON");
+      }
+      request = parseSearchRequest(body, url);
+      const { query, filter, continuation } = request;
+      stats.searchLog.push({ query, filter, continuation });
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) status = 413;
+      else if (err instanceof InvalidArgumentError) status = 400;
+      else throw err;
+    }
+    if (status === 413) res.setHeader("connection", "close"); // the rest of the body is not read
+    if (searchFailure && searchFailure.times > 0) {
+      const failWith = searchFailure.status;
+      if (--searchFailure.times === 0) searchFailure = undefined;
+      if (failWith === 429) res.setHeader("retry-after", "1");
+      sendJson(res, failWith, innertubeError(failWith));
+      return;
+    }
+    if (!request) {
+      sendJson(res, status, innertubeError(status));
+      return;
+    }
+    const hits = searchCatalog(tracks, request.query);
+    const { filter } = request;
+    sendJson(
+      res,
+      200,
+      request.continuation && filter !== "none"
+        ? innertubeContinuationResponse(hits, { ...request, filter }, pageSize)
+        : innertubeSearchResponse(hits, { query: request.query, filter, pageSize }),
+    );
+  };
+
   const serveAudio = async (req: http.IncomingMessage, res: http.ServerResponse, videoId: string) => {
     stats.audioRequests[videoId] = (stats.audioRequests[videoId] ?? 0) + 1;
     const failure = failures.get(videoId);
@@ -208,15 +315,13 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       await serveAudio(req, res, audio[1] ?? "");
       return;
     }
-    if (url.pathname === "/search" && req.method === "GET") {
-      stats.searches++;
-      const parsed = searchParams.safeParse(Object.fromEntries(url.searchParams));
-      if (!parsed.success) {
-        sendJson(res, 400, { error: parsed.error.issues.map((i) => i.message).join("; ") });
+    if (url.pathname === "/youtubei/v1/search") {
+      if (req.method !== "POST") {
+        res.setHeader("allow", "POST");
+        sendJson(res, 405, { error: { code: 405, message: "Method Not Allowed", status: "UNIMPLEMENTED" } });
         return;
       }
-      const { q, kind, limit } = parsed.data;
-      sendJson(res, 200, flatPlaylistJson(q, searchVideos(tracks, q, kind, limit)));
+      await serveSearch(req, res, url);
       return;
     }
     if (url.pathname === "/healthz") {
@@ -250,6 +355,9 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       slowAudio(ms, bytes) {
         slowMs = Math.max(0, ms);
         if (bytes !== undefined && bytes > 0) chunkBytes = bytes;
+      },
+      failSearches(status, times) {
+        searchFailure = times > 0 ? { status, times } : undefined;
       },
       addTracks,
     },

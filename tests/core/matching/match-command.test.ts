@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runMatchCommand } from "../../../src/core/matching/match-command.js";
+import { readRecorded } from "../../fixtures/recorded/read-recorded.js";
 
 async function runLines(lines: string[], verbose = false) {
   const input = new PassThrough();
@@ -36,7 +37,7 @@ const good = JSON.stringify({
 describe("runMatchCommand", () => {
   it("answers each line with choice, confidence, reasons and needsReview", async () => {
     const { summary, out } = await runLines([good, "", good]);
-    expect(summary).toEqual({ lines: 2, errors: 0, needsReview: 0 });
+    expect(summary).toEqual({ lines: 2, errors: 0, needsReview: 0, recorded: 0, searches: 0 });
     expect(out).toHaveLength(2);
     expect(out[0]).toEqual({
       choice: {
@@ -58,7 +59,7 @@ describe("runMatchCommand", () => {
       candidates: [{ id: "nope", title: "x" }],
     });
     const { summary, out } = await runLines(["{not json", badId, '{"track": {}}', good]);
-    expect(summary).toEqual({ lines: 4, errors: 3, needsReview: 0 });
+    expect(summary).toEqual({ lines: 4, errors: 3, needsReview: 0, recorded: 0, searches: 0 });
     expect(out[0]).toMatchObject({ line: 1, error: expect.stringMatching(/^not JSON/) as unknown });
     expect(out[1]).toMatchObject({ line: 2, error: expect.stringContaining("candidates.0.id") as unknown });
     expect(out[2]).toMatchObject({ line: 3, error: expect.stringContaining("track.title") as unknown });
@@ -97,5 +98,31 @@ describe("runMatchCommand", () => {
     const summary = await done;
     expect(summary.lines).toBe(200);
     expect(lines).toBe(200);
+  });
+
+  it("replays a recorded case through the search plan and reports the searches it made", async () => {
+    const [first] = readRecorded("youtube-music-matching.jsonl.gz") as Record<string, unknown>[];
+    const brokenTrack = JSON.stringify({ spotifyTrack: { name: "no id" }, searches: [] });
+    const notSearch = JSON.stringify({
+      ...first,
+      searches: [{ url: "https://x/", request: {}, response: "html" }],
+    });
+    const { summary, out } = await runLines([JSON.stringify(first), brokenTrack, notSearch]);
+    expect(out[0]).toMatchObject({
+      case: "0QsZ3W21xNvnUnUMbiAY4z",
+      searches: 1,
+      choice: { id: "hy3kaD5zsew", title: "spy?", artists: ["WHOKILLEDXIX"], kind: "song", via: "isrc" },
+      confidence: 100,
+      needsReview: false,
+    });
+    expect(out[1]).toMatchObject({ line: 2, error: expect.stringMatching(/spotifyTrack/u) });
+    // A response that is not a search page fails that search; the plan goes on and finds nothing.
+    expect(out[2]).toMatchObject({
+      case: "0QsZ3W21xNvnUnUMbiAY4z",
+      choice: null,
+      needsReview: true,
+      searches: 3,
+    });
+    expect(summary).toMatchObject({ lines: 3, errors: 1, recorded: 2, searches: 4 });
   });
 });

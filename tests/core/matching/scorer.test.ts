@@ -143,3 +143,112 @@ describe("matchTrack", () => {
     expect(matchTrack(track(), [...list, list[1]!]).top).toEqual(a.top);
   });
 });
+
+/** A YouTube Music result: the credited artists and the kind of upload, as the search parser gives them. */
+const ytm = (over: Partial<Candidate> & { artists: string[] }): Candidate => ({
+  id: "4NRXx6U8ABQ",
+  title: "Blinding Lights",
+  channel: over.artists.join(", "),
+  durationSec: 200,
+  kind: "song",
+  via: "music",
+  ...over,
+});
+
+describe("scoring what YouTube Music says about an upload", () => {
+  it("never picks another act's song because its title names the artist", () => {
+    const impostors = [
+      ytm({
+        id: "emu16bit001",
+        title: "Blinding Lights (16-Bit The Weeknd Emulation)",
+        artists: ["16-Bit Arcade"],
+      }),
+      ytm({
+        id: "karaoke0001",
+        title: "Blinding Lights (In the Style of The Weeknd)",
+        artists: ["Zoom Karaoke"],
+      }),
+      ytm({
+        id: "lullaby0001",
+        title: "Blinding Lights",
+        artists: ["Twinkle Twinkle Little Rock Star"],
+        album: "Lullaby Versions of The Weeknd",
+      }),
+      ytm({ id: "tribute0001", title: "Blinding Lights - The Weeknd", artists: ["Midnight Tribute Band"] }),
+      ytm({ id: "piano000001", title: "Blinding Lights (Piano Version)", artists: ["The Weeknd"] }),
+    ];
+    for (const c of impostors) {
+      const result = matchTrack(track(), [c]);
+      expect(result.needsReview, `${c.id}: ${result.reasons.join("; ")}`).toBe(true);
+      expect(result.confidence).toBeLessThan(defaultMatchOptions.minConfidence);
+    }
+    const real = ytm({ id: "realsong001", artists: ["The Weeknd"], album: "After Hours" });
+    const result = matchTrack(track(), [...impostors, real]);
+    expect(result.choice?.id).toBe("realsong001");
+    expect(result.needsReview).toBe(false);
+    expect(result.reasons).toEqual(
+      expect.arrayContaining(["artist credited by YouTube Music", "same album"]),
+    );
+  });
+
+  it("refuses a version the Spotify title does not name, in other scripts too", () => {
+    const versions = [
+      ytm({ id: "slowed00001", title: "Blinding Lights (slowed)", artists: ["The Weeknd"] }),
+      ytm({
+        id: "live0000001",
+        title: "Blinding Lights",
+        artists: ["The Weeknd"],
+        album: "Live at SoFi Stadium",
+      }),
+      ytm({ id: "hebrewcover", title: "Blinding Lights (קאבר)", artists: ["The Weeknd"] }),
+      ytm({ id: "polishlive1", title: "Blinding Lights (na żywo)", artists: ["The Weeknd"] }),
+      ytm({ id: "koreanlive1", title: "Blinding Lights (라이브)", artists: ["The Weeknd"] }),
+    ];
+    for (const c of versions) {
+      const s = scoreCandidate(track(), c);
+      expect(s.rejected, `${c.id}: ${s.reasons.join("; ")}`).toBe(true);
+    }
+    // …but a live album on both sides is not a reason to refuse.
+    const live = track({ album: "Live at SoFi Stadium" });
+    expect(scoreCandidate(live, versions[1]!).rejected).toBe(false);
+  });
+
+  it("prefers the label's audio to the official video, and the right album among editions", () => {
+    const video = ytm({
+      id: "omvvideo001",
+      kind: "official-video",
+      artists: ["The Weeknd"],
+      views: 900_000_000,
+    });
+    const song = ytm({ id: "atvsong0001", artists: ["The Weeknd"], views: 1_000 });
+    expect(matchTrack(track(), [video, song]).choice?.id).toBe("atvsong0001");
+    const compilation = ytm({
+      id: "compilation",
+      artists: ["The Weeknd"],
+      album: "Now That's What I Call Music 105",
+    });
+    const album = ytm({ id: "albumsong01", artists: ["The Weeknd"], album: "After Hours (Deluxe)" });
+    expect(matchTrack(track(), [compilation, album]).choice?.id).toBe("albumsong01");
+  });
+
+  it("never trusts someone else's upload on its title alone", () => {
+    const reupload = ytm({
+      id: "reupload001",
+      kind: "video",
+      title: "The Weeknd - Blinding Lights",
+      artists: ["Music Lover 99"],
+    });
+    const result = matchTrack(track(), [reupload]);
+    expect(result.choice?.id).toBe("reupload001");
+    expect(result.needsReview).toBe(true);
+    expect(result.reasons.join("; ")).toMatch(/someone else's upload/u);
+    // The artist's own channel uploading a video is theirs.
+    const own = ytm({
+      id: "ownchannel1",
+      kind: "video",
+      title: "Blinding Lights (Audio)",
+      artists: ["The Weeknd"],
+    });
+    expect(matchTrack(track(), [own]).needsReview).toBe(false);
+  });
+});
