@@ -31,6 +31,7 @@ export default tseslint.config(
         setTimeout: "readonly",
         URL: "readonly",
         Buffer: "readonly",
+        fetch: "readonly",
       },
     },
   },

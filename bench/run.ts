@@ -23,6 +23,7 @@ const benchmarks: Record<string, BenchmarkEntry> = {
   intake: { script: "intake.ts" },
   memory: { script: "memory.ts" },
   bot: { script: "bot.ts" },
+  "youtube-budget": { script: "youtube-budget.ts" },
 };
 
 interface BenchError {

@@ -28,6 +28,10 @@ import { createTrackCache } from "../core/media/track-cache.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
 import { createMediaServices } from "../core/services.js";
 import { createShutdown, type Shutdown } from "../core/shutdown.js";
+import { createKeys } from "../core/jobs/keys.js";
+import { createOperatorNotices } from "../core/operator-notices.js";
+import { createServicePauses } from "../core/service-pauses.js";
+import { startNoticeRelay, type NoticeRelay } from "../bots/telegram/notice-relay.js";
 import type { BotTuning } from "../bots/telegram/index.js";
 import { openCore, type CoreRuntime } from "./core-runtime.js";
 
@@ -74,10 +78,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let progress: ProgressSubscription | undefined;
   let http: FastifyInstance | undefined;
   let burnRelay: BurnRelay | undefined;
+  let noticeRelay: NoticeRelay | undefined;
   let httpUrl: string | undefined;
+  const keys = createKeys(config.redis.prefix);
+  const pauses = createServicePauses(core.connect("client"), keys);
+  const notices = createOperatorNotices({ redis: core.connect("client"), keys, logger, metrics });
 
   try {
-    const services = runsBot || runsWorkers ? createMediaServices(config, logger) : undefined;
+    const services =
+      runsBot || runsWorkers ? createMediaServices(config, logger, { pauses, notices }) : undefined;
     const { libraryDir, tmpDir } = dataPaths(config);
 
     if (runsWorkers && services) {
@@ -117,6 +126,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         version,
         libraryDir,
         tmpDir: path.join(tmpDir, "telegram"),
+        // Deliveries Telegram asked us to hold back wait in Redis, so a restart does not lose them.
+        outbox: { connection: core.connect("client"), prefix: config.redis.prefix },
         ...(options.botTuning ? { tuning: options.botTuning } : {}),
       });
     }
@@ -135,6 +146,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         config,
         logger,
         metrics,
+        pauses,
         health: { checks: health },
         ready: createReadiness({
           connections: { redis: core.connect("client") },
@@ -154,6 +166,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     if (bot) {
       await bot.start();
       const telegram = bot;
+      if (config.telegram.adminUserIds.length > 0) {
+        noticeRelay = startNoticeRelay({
+          notices,
+          blocking: core.connect("events"),
+          client: core.connect("client"),
+          cursorKey: keys.noticesCursor,
+          chatIds: config.telegram.adminUserIds,
+          send: (chatId, text) => telegram.bot.api.sendMessage(chatId, text),
+          logger,
+        });
+      }
       const adminChat = config.burn.adminChatId;
       if (adminChat !== 0) {
         burnRelay = await startBurnRelay({
@@ -172,6 +195,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   } catch (err) {
     logger.error({ err }, "start failed; stopping what was started");
     await burnRelay?.close().catch(() => undefined);
+    await noticeRelay?.close().catch(() => undefined);
     await bot?.stop().catch(() => undefined);
     await http?.close().catch(() => undefined);
     await workers?.close(2000).catch(() => undefined);
@@ -184,6 +208,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   // Shutdown order: stop intake, drain work, close the API, close queues and Redis, flush logs.
   if (burnRelay) shutdown.add("stop burn progress", () => burnRelay.close());
+  if (noticeRelay) shutdown.add("stop operator notices", () => noticeRelay.close());
   if (bot) shutdown.add("stop the bot", () => bot.stop());
   if (workers) shutdown.add("drain workers", () => workers.close(config.shutdownDeadlineSeconds * 1000));
   if (burner) shutdown.add("stop the burner", () => burner.close(config.shutdownDeadlineSeconds * 1000));

@@ -7,6 +7,7 @@ import type { Config, Role } from "./config/schema.js";
 import { createRedis } from "./redis.js";
 import { ProgramNotFoundError, runProcess } from "./process-runner.js";
 import { describeError } from "./errors.js";
+import { checkBotCheckHelp, checkJsRuntime } from "./doctor-youtube.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -140,6 +141,13 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     });
   }
   results.push(...(await Promise.all(programs.map((p) => checkProgram(p, env, now)))));
+  if (downloads) {
+    const ytDlp = results.find((r) => r.name === "yt-dlp");
+    const version = /^(\d{4}\.\d{2}\.\d{2}(?:\.\d+)?)/u.exec(ytDlp?.detail ?? "")?.[1];
+    results.push(
+      ...(await Promise.all([checkJsRuntime(config, version, env), checkBotCheckHelp(config, env)])),
+    );
+  }
 
   if (config.redis.url !== "") {
     const client = createRedis({ url: config.redis.url }, "producer");

@@ -11,6 +11,9 @@ import { createYouTubeMusicSource } from "./matching/youtube-music.js";
 import { createYtDlp, type YtDlp } from "./media/yt-dlp.js";
 import { catalogOptionsFromConfig, createCatalog, type Catalog } from "./spotify/catalog.js";
 import { UserFacingError } from "./errors.js";
+import { dataPaths } from "./config/data-paths.js";
+import type { OperatorNotices } from "./operator-notices.js";
+import type { ServicePauses } from "./service-pauses.js";
 
 export interface MediaServices {
   catalog: Catalog;
@@ -18,8 +21,14 @@ export interface MediaServices {
   ytDlp: YtDlp;
 }
 
-export function createMediaServices(config: Config, logger: Logger): MediaServices {
-  const catalog = createCatalog(catalogOptionsFromConfig(config.spotify, { logger }));
+/** Redis-backed memory of the outside world, shared by every process (see service-pauses.ts). */
+export interface OutsideWorld {
+  pauses: ServicePauses;
+  notices: OperatorNotices;
+}
+
+export function createMediaServices(config: Config, logger: Logger, outside?: OutsideWorld): MediaServices {
+  const catalog = createCatalog(catalogOptionsFromConfig(config.spotify, { logger, ...outside }));
   if (config.source.kind === "local" && config.source.baseUrl === "") {
     throw new UserFacingError("config_source", 'source.kind is "local" but source.baseUrl is empty.');
   }
@@ -36,6 +45,7 @@ export function createMediaServices(config: Config, logger: Logger): MediaServic
         ? { kind: "local", baseUrl: config.source.baseUrl }
         : { kind: "youtube" },
     maxFileMb: config.download.maxFileMb,
+    cacheDir: dataPaths(config).ytDlpCacheDir,
     ...(config.download.cookiesFile ? { cookiesFile: config.download.cookiesFile } : {}),
   });
   return { catalog, source, ytDlp };

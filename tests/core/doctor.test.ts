@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -73,5 +73,82 @@ describe("doctor", () => {
     const redis = results.find((r) => r.name === "redis")!;
     expect(redis.status).toBe("fail");
     expect(redis.fix).toContain("unset REDIS_URL");
+  });
+
+  describe("what yt-dlp needs for YouTube in 2026", () => {
+    /**
+     * A yt-dlp of 2026 (Debian's is from 2023 and the Python registry is out of reach here): prints its
+     * version, and for `-v` the debug header real yt-dlp prints, with `providers` as its PO-token line.
+     */
+    function newYtDlp(providers: string): string {
+      const dir = pathWith(["redis-server", "ffmpeg", "ffprobe", "sh", "node"]);
+      const script = path.join(dir, "yt-dlp");
+      writeFileSync(
+        script,
+        `#!/bin/sh\nif [ "$1" = "--version" ]; then echo 2026.11.01; exit 0; fi\n` +
+          `echo "[debug] yt-dlp version stable@2026.11.01" >&2\n` +
+          `echo "[debug] PO Token Providers: ${providers}" >&2\n` +
+          `echo "ERROR: You must provide at least one URL." >&2\nexit 2\n`,
+      );
+      chmodSync(script, 0o755);
+      return dir;
+    }
+
+    it("says which JavaScript runtime yt-dlp will use, and how to give it one", async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdc-doc-"));
+      const env = { PATH: newYtDlp("none") };
+      const plain = createConfig({ dataDir }, {}).config;
+      const without = await runDoctor({ config: plain, role: "worker", configSource: "test", env });
+      expect(without.find((r) => r.name === "yt-dlp JS runtime")).toMatchObject({
+        status: "warn",
+        detail: expect.stringMatching(/no deno; node \d+\.\d+\.\d+ is installed but yt-dlp will not use it/u),
+        fix: expect.stringContaining('"--js-runtimes", "node"'),
+      });
+      const told = createConfig(
+        { dataDir, download: { ytDlpExtraArgs: ["--js-runtimes", "node"] } },
+        {},
+      ).config;
+      const withNode = await runDoctor({ config: told, role: "worker", configSource: "test", env });
+      expect(withNode.find((r) => r.name === "yt-dlp JS runtime")).toMatchObject({
+        status: "ok",
+        detail: expect.stringMatching(/^node \d+/u),
+      });
+      // The installed (2023) yt-dlp needs none: doctor says so instead of warning.
+      const old = await runDoctor({ config: plain, role: "worker", configSource: "test" });
+      expect(old.find((r) => r.name === "yt-dlp JS runtime")?.detail).toMatch(/does not use one/u);
+    });
+
+    it("looks for a cookies file or a PO-token provider against the bot check", async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), "cdc-doc-"));
+      const plain = createConfig({ dataDir }, {}).config;
+      const none = await runDoctor({
+        config: plain,
+        role: "worker",
+        configSource: "test",
+        env: { PATH: newYtDlp("none") },
+      });
+      expect(none.find((r) => r.name === "YouTube bot check")).toMatchObject({
+        status: "warn",
+        fix: expect.stringMatching(/cookiesFile.*bgutil-ytdlp-pot-provider/u),
+      });
+      const plugin = await runDoctor({
+        config: plain,
+        role: "worker",
+        configSource: "test",
+        env: { PATH: newYtDlp("bgutil:http-1.2.2 (external)") },
+      });
+      expect(plugin.find((r) => r.name === "YouTube bot check")).toMatchObject({
+        status: "ok",
+        detail: "PO-token provider: bgutil:http-1.2.2 (external)",
+      });
+      const jar = path.join(dataDir, "cookies.txt");
+      writeFileSync(jar, "# Netscape HTTP Cookie File\n");
+      const withJar = createConfig({ dataDir, download: { cookiesFile: jar } }, {}).config;
+      const cookies = await runDoctor({ config: withJar, role: "worker", configSource: "test" });
+      expect(cookies.find((r) => r.name === "YouTube bot check")?.status).toBe("ok");
+      const missing = createConfig({ dataDir, download: { cookiesFile: `${jar}.gone` } }, {}).config;
+      const gone = await runDoctor({ config: missing, role: "worker", configSource: "test" });
+      expect(gone.find((r) => r.name === "YouTube bot check")?.status).toBe("fail");
+    });
   });
 });

@@ -9,6 +9,8 @@ import { parse } from "yaml";
 import { runProcess } from "../../src/core/process-runner.js";
 import { createHttpFixture, type HttpFixture } from "../core/http/http-fixture.js";
 import { storeRunningCollection } from "../core/burn/burn-fixture.js";
+import { createKeys } from "../../src/core/jobs/keys.js";
+import { createServicePauses } from "../../src/core/service-pauses.js";
 
 const dir = path.resolve("deploy/telegram");
 const promtool = (...args: string[]) => runProcess("promtool", args, { cwd: dir, timeoutMs: 30_000 });
@@ -19,6 +21,12 @@ let scrape: string;
 beforeAll(async () => {
   f = await createHttpFixture();
   await storeRunningCollection(f.redis, f.prefix);
+  // YouTube rate-limited this service: the scrape shows the pause (sampled from Redis at scrape time).
+  await createServicePauses(f.redis, createKeys(f.prefix)).pause(
+    "youtube",
+    600,
+    "YouTube rate-limited this session",
+  );
   // Give every labelled metric a sample, as a process that has done some work would have.
   const m = f.metrics;
   m.commands.inc({ command: "download", outcome: "ok" });
@@ -59,7 +67,7 @@ function metricsIn(exprs: string[]): string[] {
 describe("deploy/telegram monitoring", () => {
   it("has alert rules promtool accepts, and they fire as alerts.test.yml expects", async () => {
     const check = await promtool("check", "rules", "alerts.yml");
-    expect(check.stdout).toMatch(/SUCCESS: 6 rules found/);
+    expect(check.stdout).toMatch(/SUCCESS: 7 rules found/);
     const test = await promtool("test", "rules", "alerts.test.yml");
     expect(test.stdout).toMatch(/SUCCESS/);
   });
@@ -74,6 +82,8 @@ describe("deploy/telegram monitoring", () => {
     expect(check.exitCode).toBe(0);
     expect(check.stdout + check.stderr).toBe("");
     expect(scrape).toContain('cdc_queue_jobs{queue="collections",state="waiting"} 1');
+    expect(scrape).toContain('cdc_service_paused{service="youtube"} 1');
+    expect(scrape).toContain('cdc_service_paused{service="spotify_api"} 0');
   });
 
   it("alerts and the dashboard only use metrics the service exports", () => {

@@ -4,16 +4,19 @@
  * Update path: in-flight tracking -> log context -> flood guard -> /whoami (answers anyone) ->
  * allowlist -> sequentialize(chat) -> error boundary around the features.
  * Outgoing calls: auto-retry (capped) -> per-chat and global pacing -> error counting -> HTTP.
+ * Deliveries go through a per-chat outbox (delivery.ts): a send auto-retry gives up on is re-scheduled.
  */
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
 import { Bot, webhookCallback, type BotError } from "grammy";
+import type { Redis } from "ioredis";
 import { createApiErrorCounter } from "./api-error-counter.js";
 import { createApiPacer } from "./api-pacer.js";
 import { apiTimeout } from "./api-timeout.js";
 import { syncCommands } from "./bot-commands.js";
 import type { BotContext, BotDeps } from "./context.js";
 import { createDelivery, defaultTmpDir } from "./delivery.js";
+import { createMemoryOutboxStore, createRedisOutboxStore } from "./delivery-outbox.js";
 import { cancelFeature } from "./features/cancel.js";
 import { downloadFeature } from "./features/download.js";
 import { fallbackFeature } from "./features/fallback.js";
@@ -33,14 +36,27 @@ export const allowedUpdates = ["message", "callback_query"] as const;
 
 type FastifyWebhookHandler = ReturnType<typeof webhookCallback<BotContext, "fastify">>;
 
+/** What createBot needs beyond {@link BotDeps}. */
+export interface TelegramBotDeps extends BotDeps {
+  /**
+   * Where the delivery outbox keeps sends that wait for Telegram: a Redis connection (a "client" one)
+   * and the service's key prefix, so they outlive a restart. Without it the outbox is kept in memory.
+   */
+  outbox?: { connection: Redis; prefix: string };
+  /** First pause after Telegram kept answering 5xx to a delivery (ms). @defaultValue 30000 */
+  deliveryServerErrorDelayMs?: number;
+}
+
 /** A running (or startable) Telegram bot. */
 export interface TelegramBot {
   readonly bot: Bot<BotContext>;
   readonly relay: ProgressRelay;
   /**
-   * Starts the bot: getMe, the command menu (only when it changed), the progress relay (picking up the
-   * relays stored in the job store and delivering finished jobs that were not delivered), then long
-   * polling, or in webhook mode setWebhook (when `webhookUrl` differs from Telegram's).
+   * Starts the bot: getMe, the command menu (only when it changed), the delivery outbox (chats whose
+   * sends wait), the progress relay (picking up the relays stored in the job store and delivering
+   * finished jobs that were not delivered), then long polling, or in webhook mode setWebhook with the
+   * configured secret and allowed updates, at every start: getWebhookInfo does not show the secret, so
+   * only setting it again keeps a rotated secret in force.
    */
   start(): Promise<void>;
   /**
@@ -56,7 +72,7 @@ export interface TelegramBot {
   readonly webhookHandler: FastifyWebhookHandler;
 }
 
-export function createBot(deps: BotDeps): TelegramBot {
+export function createBot(deps: TelegramBotDeps): TelegramBot {
   const t = deps.config.telegram;
   const tuning = deps.tuning ?? {};
   const logger = deps.logger.child({ component: "telegram" });
@@ -85,7 +101,7 @@ export function createBot(deps: BotDeps): TelegramBot {
 
   const inFlight = createInFlight<BotContext>();
   const lifetime = new AbortController();
-  const deliver = createDelivery({
+  const delivery = createDelivery({
     api: bot.api,
     trackCache: deps.trackCache,
     linkFor: (jobId) => deps.linkFor(jobId),
@@ -96,12 +112,22 @@ export function createBot(deps: BotDeps): TelegramBot {
     botKey: deps.botKey ?? (t.token.split(":")[0] || "default"),
     uploadLimitMb: t.uploadLimitMb,
     sendAudio: t.sendAudio,
+    outbox:
+      deps.outbox !== undefined
+        ? createRedisOutboxStore(deps.outbox.connection, deps.outbox.prefix)
+        : createMemoryOutboxStore(),
+    logger,
+    signal: lifetime.signal,
+    track: (work) => inFlight.track(work),
+    ...(deps.deliveryServerErrorDelayMs !== undefined
+      ? { serverErrorDelayMs: deps.deliveryServerErrorDelayMs }
+      : {}),
   });
   const relay = createProgressRelay({
     api: bot.api,
     jobs: deps.jobs,
     progress: deps.progress,
-    deliver,
+    deliver: delivery.deliver,
     logger,
     editIntervalMs: t.editIntervalSeconds * 1000,
     reconcileIntervalMs: tuning.reconcileIntervalMs ?? 15_000,
@@ -173,18 +199,22 @@ export function createBot(deps: BotDeps): TelegramBot {
         await syncCommands(bot.api).catch((err: unknown) =>
           logger.warn({ err }, "could not set the command menu"),
         );
+        const waiting = await delivery.resume();
+        if (waiting > 0) logger.info({ chats: waiting }, "resumed queued deliveries");
         relay.start();
         const resumed = await relay.resume();
         if (resumed > 0) logger.info({ resumed }, "resumed progress relays");
-        const webhook = await bot.api.getWebhookInfo();
         if (t.mode === "webhook") {
-          if (t.webhookUrl !== "" && webhook.url !== t.webhookUrl) {
+          // Always, whatever getWebhookInfo says: it does not return the secret, so an unchanged URL
+          // says nothing about whether Telegram still sends the old one.
+          if (t.webhookUrl !== "") {
             await bot.api.setWebhook(t.webhookUrl, {
               allowed_updates: [...allowedUpdates],
               ...(t.webhookSecret !== "" ? { secret_token: t.webhookSecret } : {}),
             });
           }
         } else {
+          const webhook = await bot.api.getWebhookInfo();
           if (webhook.url !== "") await bot.api.deleteWebhook();
           runner = run(bot, { runner: { fetch: { allowed_updates: [...allowedUpdates] } } });
         }
@@ -197,6 +227,7 @@ export function createBot(deps: BotDeps): TelegramBot {
       stopping ??= (async () => {
         await starting?.catch(() => undefined);
         relay.stop();
+        delivery.stop();
         if (runner?.isRunning() === true) await runner.stop();
         const timeoutMs = tuning.stopTimeoutMs ?? 15_000;
         if (!(await settlesWithin(inFlight.idle(), timeoutMs))) {

@@ -16,6 +16,7 @@ import {
   isFinalStage,
   renderFinalStatus,
   renderProgress,
+  renderResumed,
   snapshotOfEvent,
   snapshotOfView,
   type ProgressSnapshot,
@@ -65,6 +66,8 @@ interface Followed {
   snapshot: ProgressSnapshot;
   lastText?: string;
   finalView?: JobView;
+  /** Set while its tracks wait for YouTube; the person gets one message when they go on. */
+  wasWaiting?: boolean;
 }
 
 interface Lane {
@@ -220,8 +223,25 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       return;
     }
     if (isFinalStage(view.stage)) f.finalView = view;
-    else f.snapshot = snapshotOfView(view);
+    else {
+      f.snapshot = snapshotOfView(view);
+      noteWaiting(f);
+    }
     markDirty(f);
+  }
+
+  /** Tell the person once when their waiting tracks go on (the status message showed the wait). */
+  function noteWaiting(f: Followed): void {
+    if (f.snapshot.waiting !== undefined) {
+      f.wasWaiting = true;
+      return;
+    }
+    const current = f.snapshot.current?.step;
+    if (f.wasWaiting !== true || current === undefined || current === "waiting") return;
+    f.wasWaiting = false;
+    background(async () => {
+      await api.sendMessage(f.chatId, renderResumed(f.snapshot), {}, apiSignal(signal));
+    }, "resume notice");
   }
 
   return {
@@ -274,6 +294,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
         const f = followed.get(event.jobId);
         if (f === undefined || f.finalView !== undefined) return;
         f.snapshot = snapshotOfEvent(event, f.snapshot);
+        noteWaiting(f);
         if (isFinalStage(event.stage)) background(() => refresh(event.jobId), "refresh");
         else markDirty(f);
       });

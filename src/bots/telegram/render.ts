@@ -4,6 +4,7 @@
  */
 import type { JobView } from "../../core/jobs/job-service.js";
 import type { CollectionResult, JobStage, ProgressEvent, TrackResult } from "../../core/jobs/schemas.js";
+import { formatUntil } from "../../core/service-pauses.js";
 
 /** Telegram's limit on one message. */
 export const maxMessageChars = 4096;
@@ -21,6 +22,7 @@ export interface ProgressSnapshot {
   needsReview: number;
   current?: ProgressEvent["current"];
   etaSeconds?: number;
+  waiting?: ProgressEvent["waiting"];
 }
 
 export function snapshotOfView(view: JobView): ProgressSnapshot {
@@ -36,6 +38,7 @@ export function snapshotOfView(view: JobView): ProgressSnapshot {
     ...(view.title !== undefined ? { title: view.title } : {}),
     ...(view.current !== undefined ? { current: view.current } : {}),
     ...(view.etaSeconds !== undefined ? { etaSeconds: view.etaSeconds } : {}),
+    ...(view.waiting !== undefined ? { waiting: view.waiting } : {}),
   };
 }
 
@@ -52,6 +55,7 @@ export function snapshotOfEvent(event: ProgressEvent, previous?: ProgressSnapsho
     ...((event.title ?? previous?.title) !== undefined ? { title: event.title ?? previous?.title } : {}),
     ...(event.current !== undefined ? { current: event.current } : {}),
     ...(event.etaSeconds !== undefined ? { etaSeconds: event.etaSeconds } : {}),
+    ...(event.waiting !== undefined ? { waiting: event.waiting } : {}),
   };
 }
 
@@ -85,6 +89,18 @@ export function formatDuration(totalSeconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** "15:05 UTC" (with the date when not today): what a person reads as "when". */
+function clock(until: number): string {
+  return formatUntil(until);
+}
+
+/** The one message a person gets when YouTube lets the waiting tracks go on. */
+export function renderResumed(s: { jobId: string; title?: string; kind?: string }): string {
+  return `▶ YouTube lets us download again: ${s.title ?? `your ${s.kind ?? "request"}`} continues (job ${s.jobId}).`;
+}
+
 /** `7.1 MB`, `830 kB`. */
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
@@ -105,9 +121,11 @@ export function renderProgress(s: ProgressSnapshot): string {
     const step =
       s.current.step === "cached"
         ? "already collected"
-        : `${s.current.step} ${Math.round(s.current.percent)}%`;
+        : s.current.step === "waiting"
+          ? "waiting"
+          : `${s.current.step} ${Math.round(s.current.percent)}%`;
     lines.push(
-      `Track ${s.current.index}${s.total > 0 ? `/${s.total}` : ""}: ${s.current.title}${artists} (${step})`,
+      `Track ${s.current.index + 1}${s.total > 0 ? `/${s.total}` : ""}: ${s.current.title}${artists} (${step})`,
     );
   }
   if (s.total > 0) {
@@ -116,8 +134,13 @@ export function renderProgress(s: ProgressSnapshot): string {
     if (s.needsReview > 0) parts.push(`${s.needsReview} need review`);
     lines.push(parts.join(" · "));
   }
-  if (s.etaSeconds !== undefined && s.etaSeconds > 0)
+  if (s.waiting !== undefined) {
+    lines.push(
+      `⏸ ${capitalise(s.waiting.reason)}: downloads continue around ${clock(s.waiting.until)}. No track is lost.`,
+    );
+  } else if (s.etaSeconds !== undefined && s.etaSeconds > 0) {
     lines.push(`About ${formatDuration(s.etaSeconds)} left`);
+  }
   return lines.join("\n");
 }
 
@@ -159,7 +182,7 @@ function isBotCheck(text: string | undefined): boolean {
 
 function trackLine(t: TrackResult): string {
   const artists = t.artists.length > 0 ? ` — ${t.artists.join(", ")}` : "";
-  return `${t.index}. ${t.title}${artists}`;
+  return `${t.index + 1}. ${t.title}${artists}`;
 }
 
 export interface SummaryExtras {

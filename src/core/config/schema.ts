@@ -279,6 +279,26 @@ const downloadSchema = z
   })
   .prefault({});
 
+const youtubeSchema = z
+  .strictObject({
+    downloadsPerHour: doc(z.number().int().min(1).max(5000).default(240), {
+      description:
+        "Downloads from YouTube per hour across every worker (a guest session is limited to about 300 videos an hour). Tracks over the budget wait for the next free slot.",
+      example: "600",
+    }),
+    rateLimitPauseMinutes: doc(z.number().min(0.05).max(1440).default(60), {
+      description:
+        "When YouTube rate-limits the session ('This content isn't available, try again later'), every worker stops downloading for this long; tracks wait, none fails.",
+      example: "90",
+    }),
+    botCheckPauseMinutes: doc(z.number().min(0.05).max(1440).default(30), {
+      description:
+        "When YouTube asks to 'confirm you're not a bot', downloads wait this long before trying again, and the admins are told how to fix it.",
+      example: "60",
+    }),
+  })
+  .prefault({});
+
 const jobsSchema = z
   .strictObject({
     workerConcurrency: doc(z.number().int().min(1).max(64).default(2), {
@@ -441,6 +461,7 @@ export const configSchema = z.strictObject({
   source: sourceSchema,
   matching: matchingSchema,
   download: downloadSchema,
+  youtube: youtubeSchema,
   jobs: jobsSchema,
   http: httpSchema,
   burn: burnSchema,

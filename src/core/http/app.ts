@@ -16,6 +16,7 @@ import type { Config } from "../config/schema.js";
 import type { JobService } from "../jobs/job-service.js";
 import { dataPaths } from "../jobs/workers.js";
 import type { Metrics } from "../metrics.js";
+import type { ServicePauses } from "../service-pauses.js";
 import { adminBurnRoutes } from "./admin-burn-routes.js";
 import { createAdminGuard } from "./admin-guard.js";
 import { createAddressFilter } from "./address-filter.js";
@@ -43,6 +44,8 @@ export interface HttpAppDeps {
   burn?: BurnService;
   /** More queues sampled into `cdc_queue_jobs` (the jobs' and burns' queues are always sampled). */
   queues?: Queue[];
+  /** Service-wide pauses, sampled into `cdc_service_paused`. */
+  pauses?: ServicePauses;
   /** Link signer for /files. @defaultValue built from `loadLinkSecret(config)` and `http.linkTtlHours` */
   linkSigner?: LinkSigner;
   version: string;
@@ -79,6 +82,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     healthRoutes(scope, { version: deps.version, checks: deps.health.checks, ready: deps.ready });
     metricsRoute(scope, {
       metrics,
+      ...(deps.pauses ? { pauses: deps.pauses } : {}),
       queues: () => [
         ...(deps.jobs ? [deps.jobs.queue] : []),
         ...(deps.burn ? [deps.burn.queue] : []),

@@ -5,6 +5,7 @@
 import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { Metrics } from "../metrics.js";
+import type { PausedService, ServicePauses } from "../service-pauses.js";
 
 const STATES = [
   "waiting",
@@ -20,7 +21,11 @@ export interface MetricsRouteOptions {
   metrics: Metrics;
   /** Queues to sample into `cdc_queue_jobs{queue,state}`. */
   queues: () => Queue[];
+  /** Sampled into `cdc_service_paused{service}`. */
+  pauses?: ServicePauses;
 }
+
+const PAUSABLE: readonly PausedService[] = ["youtube", "spotify_api"];
 
 export function metricsRoute(app: FastifyInstance, options: MetricsRouteOptions): void {
   app.get("/metrics", async (request, reply) => {
@@ -42,6 +47,18 @@ export function metricsRoute(app: FastifyInstance, options: MetricsRouteOptions)
         }
       }),
     );
+    if (options.pauses) {
+      const pauses = options.pauses;
+      await Promise.all(
+        PAUSABLE.map(async (service) => {
+          try {
+            options.metrics.servicePaused.set({ service }, (await pauses.get(service)) ? 1 : 0);
+          } catch (err) {
+            request.log.warn({ err, service }, "could not sample a service pause");
+          }
+        }),
+      );
+    }
     const body = await options.metrics.registry.metrics();
     return reply.header("content-type", options.metrics.registry.contentType).send(body);
   });

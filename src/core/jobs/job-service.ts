@@ -43,6 +43,8 @@ export interface JobView {
   needsReview: number;
   current?: ProgressEvent["current"];
   etaSeconds?: number;
+  /** Tracks wait for YouTube until then (its rate limit, a bot check, the hour's budget). */
+  waiting?: ProgressEvent["waiting"];
   createdAt: number;
   finishedAt?: number;
   result?: CollectionResult;
@@ -160,6 +162,7 @@ export function createJobService(options: JobServiceOptions): JobService {
     if (title !== undefined) v.title = title;
     if (!final && p?.current) v.current = p.current;
     if (!final && p?.etaSeconds !== undefined) v.etaSeconds = p.etaSeconds;
+    if (!final && p?.waiting !== undefined && p.waiting.until > Date.now()) v.waiting = p.waiting;
     if (result) {
       v.result = result;
       v.finishedAt = result.finishedAt;

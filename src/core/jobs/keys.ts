@@ -21,10 +21,20 @@ export function createKeys(prefix: string) {
     activeDownloads: `${own}:downloads`,
     /** A service-wide pause of an outside service (see service-pauses.ts); expires by itself. */
     pause: (service: string) => `${own}:pause:${service}`,
+    /** The last hour's YouTube downloads (a sorted set of slots), for the hourly budget. */
+    youtubeBudget: `${own}:budget:youtube`,
     /** Operator notices (a capped stream), their once-keys, and the bot's read cursor. */
     notices: `${own}:notices`,
     noticeOnce: (key: string) => `${own}:notice-once:${key}`,
     noticesCursor: `${own}:notices:cursor`,
+    /** The bot's delivery outbox per chat (src/bots/telegram/delivery-outbox.ts). */
+    outbox: {
+      list: (chatId: number) => `${own}:tg:outbox:${chatId}`,
+      jobs: (chatId: number) => `${own}:tg:outbox-jobs:${chatId}`,
+      told: (chatId: number) => `${own}:tg:outbox-told:${chatId}`,
+      lock: (chatId: number) => `${own}:tg:outbox-lock:${chatId}`,
+      due: `${own}:tg:outbox-due`,
+    },
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

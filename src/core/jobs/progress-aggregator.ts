@@ -4,6 +4,7 @@
  * computed from the whole hash, at most every 500 ms per collection plus on every track that ends.
  */
 import type { Redis } from "ioredis";
+import type { Wait } from "../media/youtube-gate.js";
 import type { Track } from "../spotify/types.js";
 import type { Keys } from "./keys.js";
 import type { ProgressPublisher } from "./progress-broker.js";
@@ -12,9 +13,12 @@ import type { JobStage, ProgressEvent, TrackOutcome } from "./schemas.js";
 type Step = "matching" | "downloading" | "transcoding";
 
 interface TrackState {
-  /** step or outcome */
-  s: Step | TrackOutcome;
+  /** step, "waiting" (for YouTube), or outcome */
+  s: Step | "waiting" | TrackOutcome;
   p: number;
+  /** While waiting: until when (epoch ms) and why, for the person. */
+  u?: number;
+  r?: string;
   /** YouTube Music search requests spent on the track (once it has ended). */
   q?: number;
 }
@@ -36,6 +40,8 @@ export interface ProgressAggregator {
     track: Track,
     searches?: number,
   ): Promise<void>;
+  /** The track waits for YouTube (a pause or the hour's budget) until `wait.until`. */
+  trackWaiting(collectionId: string, index: number, track: Track, wait: Wait): Promise<void>;
   /** Publish a collection-level stage (resolving, packaging, final). */
   stage(collectionId: string, stage: JobStage, extra?: Partial<ProgressEvent>): Promise<void>;
 }
@@ -72,6 +78,7 @@ export function createProgressAggregator(options: {
     let failed = 0;
     let needsReview = 0;
     let searches = 0;
+    let waiting: { until: number; reason: string } | undefined;
     for (const [field, raw] of Object.entries(hash)) {
       if (field.startsWith("_")) continue;
       const state = JSON.parse(raw) as TrackState;
@@ -80,6 +87,14 @@ export function createProgressAggregator(options: {
       else if (state.s === "needs_review") needsReview++;
       sum += state.p;
       searches += state.q ?? 0;
+      if (
+        state.s === "waiting" &&
+        state.u !== undefined &&
+        state.u > now &&
+        state.u > (waiting?.until ?? 0)
+      ) {
+        waiting = { until: state.u, reason: state.r ?? "" };
+      }
     }
     const percent = total > 0 ? Math.min(100, sum / total) : 0;
     const elapsed = (now - started) / 1000;
@@ -95,6 +110,7 @@ export function createProgressAggregator(options: {
       at: now,
       ...(hash._title ? { title: hash._title } : {}),
       ...(current ? { current } : {}),
+      ...(waiting ? { waiting } : {}),
       ...(percent > 2 && percent < 100
         ? { etaSeconds: Math.round((elapsed * (100 - percent)) / percent) }
         : {}),
@@ -127,6 +143,15 @@ export function createProgressAggregator(options: {
         collectionId,
         { index, title: track.title, artists: track.artists, step, percent: Math.round(percent) },
         false,
+      );
+    },
+
+    async trackWaiting(collectionId, index, track, wait) {
+      await write(collectionId, index, { s: "waiting", p: 0, u: wait.until, r: wait.reason });
+      await publish(
+        collectionId,
+        { index, title: track.title, artists: track.artists, step: "waiting", percent: 0 },
+        true,
       );
     },
 

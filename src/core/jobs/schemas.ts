@@ -9,6 +9,8 @@ export const trackSchema = z.object({
   id: z.string(),
   title: z.string(),
   artists: z.array(z.string()),
+  /** The credit exactly as Spotify shows it (embed page), for the artist tag. */
+  artistCredit: z.string().optional(),
   album: z.string(),
   albumArtist: z.string(),
   trackNumber: z.number().int(),
@@ -151,12 +153,14 @@ export const progressEventSchema = z.object({
   needsReview: z.number().int().default(0),
   /** YouTube Music search requests spent on the tracks that have ended (the cost of matching). */
   searches: z.number().int().default(0),
+  /** Set while tracks wait for YouTube (its rate limit, a bot check, the hour's budget): until when, and why. */
+  waiting: z.object({ until: z.number(), reason: z.string() }).optional(),
   current: z
     .object({
       index: z.number().int(),
       title: z.string(),
       artists: z.array(z.string()),
-      step: z.enum(["matching", "downloading", "transcoding", "cached"]),
+      step: z.enum(["waiting", "matching", "downloading", "transcoding", "cached"]),
       percent: z.number(),
     })
     .optional(),

@@ -1,9 +1,12 @@
 /**
- * One track: cache -> match -> yt-dlp -> ffmpeg (tags, cover) -> library -> cache.
+ * One track: cache -> YouTube's gate (pause, hourly budget) -> match -> yt-dlp -> ffmpeg (tags, cover) ->
+ * library -> cache.
  *
  * Permanent outcomes (no confident match, unavailable recording, cancelled) are returned as results so
- * they neither retry nor fail the collection; temporary trouble (network, timeouts, a bot check) is
- * thrown so BullMQ retries it with backoff.
+ * they neither retry nor fail the collection; temporary trouble (network, timeouts) is thrown so BullMQ
+ * retries it with backoff. A passing cause on YouTube's side (its session rate limit, a bot check, the
+ * hour's budget used up) never fails a track: the track waits, as a delayed job, until YouTube allows.
+ * A removed or private recording is replaced by the next confident candidate.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -14,13 +17,14 @@ import type { Logger } from "pino";
 import { isUserFacing } from "../errors.js";
 import { findMatch } from "../matching/find-match.js";
 import type { MatchOptions } from "../matching/scorer.js";
-import type { CandidateSource } from "../matching/types.js";
+import type { Candidate, CandidateSource, MatchResult } from "../matching/types.js";
 import { fetchCover, transcode, MediaError, type AudioTags } from "../media/ffmpeg.js";
 import type { Track } from "../spotify/types.js";
 import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { resolveInside } from "../media/library.js";
 import type { TrackCache } from "../media/track-cache.js";
-import { YtDlpError, type YtDlp } from "../media/yt-dlp.js";
+import type { Wait, YouTubeGate } from "../media/youtube-gate.js";
+import { YtDlpError, type DownloadResult, type YtDlp } from "../media/yt-dlp.js";
 import type { Metrics } from "../metrics.js";
 import type { CancelBus } from "./cancel-bus.js";
 import type { ProgressAggregator } from "./progress-aggregator.js";
@@ -28,6 +32,8 @@ import { trackJobDataSchema, type TrackResult } from "./schemas.js";
 
 export interface TrackProcessorDeps {
   cache: TrackCache;
+  /** YouTube's pauses and hourly budget, shared by every worker. */
+  youtube: YouTubeGate;
   source: CandidateSource;
   ytDlp: YtDlp;
   match: MatchOptions;
@@ -59,7 +65,7 @@ async function sha256Of(file: string): Promise<string> {
 export function trackTags(track: Track, placement: { trackTotal?: number; discCount: number }): AudioTags {
   return {
     title: track.title,
-    artist: track.artists.join(", "),
+    artist: track.artistCredit ?? track.artists.join(", "),
     album: track.album,
     albumArtist: track.albumArtist,
     trackNumber: track.trackNumber,
@@ -76,7 +82,49 @@ export function trackTmpDir(tmpDir: string, collectionId: string, index: number)
   return path.join(tmpDir, collectionId, String(index));
 }
 
+/** The choice, then the other candidates that are confident too, best first. */
+function confidentPicks(match: MatchResult, opts: MatchOptions): Candidate[] {
+  const rest = match.top
+    .filter((s) => !s.rejected && s.score >= opts.minConfidence && s.candidate.id !== match.choice?.id)
+    .map((s) => s.candidate);
+  return match.choice ? [match.choice, ...rest] : rest;
+}
+
+function scoreOf(match: MatchResult, candidate: Candidate): number {
+  return match.top.find((s) => s.candidate.id === candidate.id)?.score ?? match.confidence;
+}
+
 export function createTrackProcessor(deps: TrackProcessorDeps) {
+  /**
+   * Download the first pick YouTube still has: a removed, private or format-less upload moves on to the
+   * next confident candidate. A 403 on the media is tried once more before it counts (usually an outdated
+   * yt-dlp; the gate tells the operator). Every other failure is thrown as it is.
+   */
+  async function downloadFirstAvailable(
+    picks: readonly Candidate[],
+    options: Parameters<YtDlp["download"]>[1],
+  ): Promise<{ choice: Candidate; downloaded: DownloadResult; skipped: string[] }> {
+    const skipped: string[] = [];
+    for (const [i, pick] of picks.entries()) {
+      try {
+        let downloaded: DownloadResult;
+        try {
+          downloaded = await deps.ytDlp.download(pick.id, options);
+        } catch (err) {
+          if (!(err instanceof YtDlpError && err.kind === "forbidden")) throw err;
+          downloaded = await deps.ytDlp.download(pick.id, options);
+        }
+        return { choice: pick, downloaded, skipped };
+      } catch (err) {
+        const gone =
+          err instanceof YtDlpError && (err.kind === "unavailable" || err.kind === "format_unavailable");
+        if (!gone || i === picks.length - 1) throw err;
+        skipped.push(pick.id);
+      }
+    }
+    throw new YtDlpError("unavailable", "no candidate to download");
+  }
+
   return async function processTrack(
     job: Job,
     token?: string,
@@ -122,10 +170,21 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
     const work = trackTmpDir(deps.tmpDir, collectionId, index);
     const report = (step: "matching" | "downloading" | "transcoding", percent: number) =>
       deps.progress.trackProgress(collectionId, index, track, step, percent);
+    /** Wait as a delayed job (no attempt spent) until YouTube allows; restarts spread over a tenth of the wait. */
+    const waitFor = async (wait: Wait): Promise<never> => {
+      await deps.progress.trackWaiting(collectionId, index, track, wait);
+      if (!token) throw new Error(`waiting: ${wait.reason}`);
+      log.info({ until: new Date(wait.until).toISOString(), why: wait.why }, "track waits for YouTube");
+      const spread = Math.min(20_000, Math.max(0, wait.until - Date.now()) / 10);
+      await job.moveToDelayed(wait.until + Math.round(Math.random() * spread), token);
+      throw new DelayedError();
+    };
 
     try {
       await rm(work, { recursive: true, force: true }); // leftovers of a killed attempt
       await mkdir(work, { recursive: true });
+      const wait = await deps.youtube.admit(`${job.id ?? index}:${job.attemptsMade}`);
+      if (wait) return await waitFor(wait);
       await report("matching", 0);
       const match = await findMatch(track, deps.source, deps.match, signal);
       const searches = match.searched?.length ?? 0;
@@ -150,16 +209,16 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
           candidates,
         });
       }
-      const choice = match.choice;
-      log.debug({ videoId: choice.id, confidence: match.confidence }, "matched");
-
-      await report("downloading", 0);
-      const downloaded = await deps.ytDlp.download(choice.id, {
-        dir: work,
-        signal,
-        timeoutMs: deps.trackTimeoutMs,
-        onProgress: (p) => void report("downloading", p.percent ?? 0).catch(() => undefined),
-      });
+      const { choice, downloaded, skipped } = await downloadFirstAvailable(
+        confidentPicks(match, deps.match),
+        {
+          dir: work,
+          signal,
+          timeoutMs: deps.trackTimeoutMs,
+          onProgress: (p) => void report("downloading", p.percent ?? 0).catch(() => undefined),
+        },
+      );
+      log.debug({ videoId: choice.id, confidence: match.confidence, skipped }, "downloaded");
 
       const cover = track.coverUrl
         ? await fetchCover(track.coverUrl, {
@@ -187,6 +246,9 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         onProgress: (percent) => void report("transcoding", percent).catch(() => undefined),
       });
       const warnings: string[] = [];
+      if (skipped.length > 0) {
+        warnings.push(`the best match was unavailable on YouTube; the next one (${choice.id}) was used`);
+      }
       if (written.durationMismatch) {
         warnings.push(
           `length differs from Spotify's by ${Math.abs(Math.round(written.deltaSec))} s: it may be another version`,
@@ -207,12 +269,20 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         bytes: written.bytes,
         durationSec: written.durationSec,
         videoId: choice.id,
-        confidence: Math.round(match.confidence),
+        confidence: Math.round(scoreOf(match, choice)),
         searches,
         warnings,
       });
     } catch (err) {
+      if (err instanceof DelayedError) throw err;
       if (watch.signal.aborted) return finish({ ...base, outcome: "cancelled", reason: "Cancelled." });
+      if (err instanceof YtDlpError) {
+        const wait = await deps.youtube.onFailure(
+          err.kind,
+          await deps.ytDlp.version().catch(() => "unknown"),
+        );
+        if (wait) return await waitFor(wait);
+      }
       if (deps.shuttingDown() && token) {
         // Back to the queue without spending an attempt; another worker (or this one, restarted) takes it.
         log.info("shutting down: track goes back to the queue");

@@ -3,13 +3,17 @@
  * that drains within a deadline (running tracks finish, or go back to the queue without losing an
  * attempt) and then closes every connection it opened.
  */
-import path from "node:path";
+import os from "node:os";
 import { Queue, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { dataPaths } from "../config/data-paths.js";
 import type { Config } from "../config/schema.js";
 import type { CandidateSource } from "../matching/types.js";
 import { createTrackCache } from "../media/track-cache.js";
+import { createYouTubeGate } from "../media/youtube-gate.js";
+import { createOperatorNotices } from "../operator-notices.js";
+import { createServicePauses } from "../service-pauses.js";
 import type { YtDlp } from "../media/yt-dlp.js";
 import type { Metrics } from "../metrics.js";
 import { createRedis } from "../redis.js";
@@ -29,6 +33,8 @@ export interface WorkerRuntimeDeps {
   ytDlp: YtDlp;
   logger: Logger;
   metrics?: Metrics;
+  /** The YouTube budget's window (an hour; benchmarks shrink it to measure the rate). */
+  youtubeBudgetWindowMs?: number;
   /** Override BullMQ worker settings (tests shorten lock and stall times). */
   workerOptions?: Partial<Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount">>;
 }
@@ -40,16 +46,8 @@ export interface WorkerRuntime {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Where the library, temp files and packages live for a configuration. */
-export function dataPaths(config: Config) {
-  return {
-    libraryDir: config.download.libraryDir
-      ? path.resolve(config.download.libraryDir)
-      : path.join(config.dataDir, "library"),
-    tmpDir: path.join(config.dataDir, "tmp"),
-    packagesDir: path.join(config.dataDir, "packages"),
-  };
-}
+/** Kept here too for the modules that found it here first; the definition is in config/data-paths.ts. */
+export { dataPaths } from "../config/data-paths.js";
 
 export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRuntime> {
   const { config, logger } = deps;
@@ -79,8 +77,23 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     publisher: createProgressPublisher(collectionsQueue),
   });
   let shuttingDown = false;
+  const notices = createOperatorNotices({
+    redis: client,
+    keys,
+    logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
+  const youtube = createYouTubeGate({
+    redis: client,
+    keys,
+    pauses: createServicePauses(client, keys),
+    notices,
+    ...config.youtube,
+    ...(deps.youtubeBudgetWindowMs ? { windowMs: deps.youtubeBudgetWindowMs } : {}),
+  });
 
   const processTrack = createTrackProcessor({
+    youtube,
     cache: createTrackCache(client, { prefix: `${prefix}:x` }),
     source: deps.source,
     ytDlp: deps.ytDlp,
@@ -124,6 +137,8 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
   const common = { prefix, ...deps.workerOptions };
   const trackWorker = new Worker(QUEUE_TRACKS, (job, token, signal) => processTrack(job, token, signal), {
     ...common,
+    // Kept on each job as `processedBy`: which worker (machine and process) collected a track.
+    name: `${os.hostname()}:${process.pid}`,
     connection: open("worker"),
     concurrency: config.jobs.workerConcurrency,
   });

@@ -27,6 +27,7 @@ const trackSchema = z.object({
   id: z.string().default(""),
   title: z.string(),
   artists: z.array(z.string()).min(1),
+  artistCredit: z.string().optional(),
   album: z.string().default(""),
   albumArtist: z.string().default(""),
   trackNumber: z.number().int().default(1),

@@ -42,6 +42,8 @@ export interface YtDlpOptions {
   source: YtDlpSource;
   /** Largest download accepted, in MB. */
   maxFileMb: number;
+  /** yt-dlp's cache (player scripts, signatures), kept between runs; none: `--no-cache-dir`. */
+  cacheDir?: string;
 }
 
 /** One progress tick of a download. */
@@ -81,6 +83,9 @@ export type YtDlpErrorKind =
   | "unavailable"
   | "sign_in"
   | "bot_check"
+  | "session_limited"
+  | "format_unavailable"
+  | "forbidden"
   | "rate_limited"
   | "network"
   | "too_large"
@@ -97,8 +102,11 @@ const messages: Record<YtDlpErrorKind, [permanent: boolean, userMessage: string]
   sign_in: [true, "The matched recording needs a signed-in account (age-restricted or members-only)."],
   bot_check: [
     false,
-    "The audio source asked to confirm we are not a bot; cookies may help. Will retry later.",
+    "YouTube asked to confirm we are not a bot; the operator has been told. The track waits and tries again.",
   ],
+  session_limited: [false, "YouTube asked us to slow down; the track waits and continues when it allows."],
+  format_unavailable: [true, "YouTube offers no audio format for this upload."],
+  forbidden: [false, "YouTube refused the download (HTTP 403); the operator has been told to update yt-dlp."],
   rate_limited: [false, "The audio source is rate-limiting downloads right now. Will retry later."],
   network: [false, "A network problem interrupted the download. Will retry."],
   too_large: [true, "The matched recording is larger than the download size limit."],
@@ -127,17 +135,25 @@ export class YtDlpError extends UserFacingError {
   }
 }
 
-// Order matters: a 404 page says "Unable to download" too, and the bot check says "Sign in".
+// Order matters: a 404 page says "Unable to download" too, the bot check says "Sign in", and YouTube's
+// session rate limit says "Video unavailable" (yt-dlp #14921, #11426: "Video unavailable. This content
+// isn't available, try again later. The current session has been rate-limited by YouTube for up to an
+// hour."), so the passing causes come before the permanent ones.
 const patterns: [YtDlpErrorKind, RegExp][] = [
   ["too_large", /larger than max-filesize/i],
+  ["session_limited", /rate-limited by YouTube|content isn(’|')t available, try again later/i],
   ["bot_check", /confirm (that )?you(’|')?re not a bot|not a robot/i],
+  // "Requested format is not available. Use --list-formats for a list of available formats" (#17666).
+  ["format_unavailable", /requested format (is )?not available/i],
+  // "unable to download video data: HTTP Error 403: Forbidden" (#15712, #15750): yt-dlp behind YouTube.
+  ["forbidden", /HTTP Error 403/i],
   [
     "sign_in",
     /confirm your age|age[- ]restricted|inappropriate for some users|members[- ]only|join this channel|requires payment|sign in to view/i,
   ],
   [
     "unavailable",
-    /video unavailable|this video is (not |no longer )?(available|unavailable)|has been removed|private video|this video is private|account associated with this video has been terminated|copyright|HTTP Error 40[34]|HTTP Error 410|not available in your country|does not exist|Incomplete YouTube ID/i,
+    /video unavailable|this video is (not |no longer )?(available|unavailable)|has been removed|private video|this video is private|account associated with this video has been terminated|copyright|HTTP Error 404|HTTP Error 410|not available in your country|does not exist|Incomplete YouTube ID/i,
   ],
   ["rate_limited", /HTTP Error 429|too many requests/i],
   [
@@ -356,12 +372,14 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
         "--no-playlist",
         "--ies",
         ies,
+        // Best audio-only stream, else the best combined one: some uploads have only combined formats
+        // left ("Requested format is not available" with bare bestaudio, yt-dlp #17666, #15909).
         "-f",
-        "bestaudio",
+        "ba/b",
         "--max-filesize",
         `${options.maxFileMb}M`,
         "--no-mtime",
-        "--no-cache-dir",
+        ...(options.cacheDir ? ["--cache-dir", options.cacheDir] : ["--no-cache-dir"]),
         "--paths",
         work,
         "-o",

@@ -1,8 +1,17 @@
 /**
  * The `api` provider: the official Web API with client credentials. Richest metadata (ISRC, UPC, disc
- * numbers), but since 2026 it only reads playlists the app owner owns, and never Spotify's editorial ones.
+ * numbers), but since 2026 a client-credentials token reads no playlist at all (every `/items` answers
+ * 403), so playlists go to the embed page without a call.
+ *
+ * It also remembers, service-wide, when Spotify stops answering for a long time (a long Retry-After, an
+ * exhausted quota, the app owner's lapsed Premium): the Web API is then paused in Redis and skipped, with
+ * no request, by every job on every process until the pause ends, and the operator is told once.
  */
+import type { z } from "zod";
+import type { OperatorNotices } from "../operator-notices.js";
+import { formatUntil, type Pause, type ServicePauses } from "../service-pauses.js";
 import { ProviderError, type CatalogProvider } from "./provider.js";
+import { humanSeconds } from "./spotify-http.js";
 import { WebApiClient, type WebApiClientOptions } from "./web-api-client.js";
 import {
   albumSchema,
@@ -28,7 +37,27 @@ export interface ApiProviderOptions extends WebApiClientOptions {
   albumIsrcs?: boolean;
   /** Parallel per-track lookups for album ISRCs. @defaultValue 4 */
   detailConcurrency?: number;
+  /**
+   * Read playlists through the Web API. Only true once the client holds a user token of the playlists'
+   * owner: this service has no such authorisation (a future admin PKCE login would set this), and with
+   * client credentials alone Spotify answers 403 to every playlist's `/items` (FACTS.md, Spotify: navispot
+   * PR #24, smudge PR #113, spoton #119), so without it playlists go to the embed page with no call.
+   * @defaultValue false
+   */
+  ownerAuthorised?: boolean;
+  /** Service-wide pause memory shared through Redis; without it nothing is remembered between resolves. */
+  pauses?: ServicePauses;
+  /** Where the operator is told about a lapsed Premium or a long pause; without it, only the log. */
+  notices?: OperatorNotices;
+  /** How long the Web API rests after the Premium-lapse 403 before it is tried again. @defaultValue 3600 */
+  premiumLapsePauseSeconds?: number;
 }
+
+/** The pause every process honours before calling the Web API (see service-pauses.ts). */
+const pausedService = "spotify_api";
+/** How often the operator is reminded of a lapsed Premium, however many jobs meet it. */
+const premiumNoticeSeconds = 6 * 3600;
+const premiumPauseReason = "the Spotify app owner's Premium subscription has lapsed";
 
 /** Editorial and algorithmic playlists owned by Spotify; closed to new apps since November 2024. */
 export const editorialPlaylistPrefix = "37i9dQZF";
@@ -45,9 +74,96 @@ export function createApiProvider(
 ): CatalogProvider & { readonly client: WebApiClient } {
   const client = new WebApiClient(options);
   const market = encodeURIComponent(options.market ?? "US");
+  const log = options.logger;
+
+  /** Every Web API call goes through here, so a failure that should pause the service is never missed. */
+  async function get<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    signal?: AbortSignal,
+  ): Promise<z.infer<S>> {
+    try {
+      return await client.get(path, schema, signal);
+    } catch (err) {
+      if (err instanceof ProviderError) await remember(err);
+      throw err;
+    }
+  }
+
+  /** Pause the Web API service-wide and tell the operator, when `err` says Spotify will not answer for a while. */
+  async function remember(err: ProviderError): Promise<void> {
+    if (err.failure === "premium_lapsed") {
+      const seconds = options.premiumLapsePauseSeconds ?? 3600;
+      const result = await safely(() => options.pauses?.pause(pausedService, seconds, premiumPauseReason));
+      const until = formatUntil(result?.pause.until ?? Date.now() + seconds * 1000);
+      log?.warn({ detail: err.message }, "spotify app owner's premium lapsed; web api paused");
+      await safely(() =>
+        options.notices?.notify(
+          "spotify_premium_lapsed",
+          `Spotify's Web API answers every call with 403 "Active premium subscription required for the owner of the app": ` +
+            `the Premium subscription of the Spotify developer account that owns this bot's app has lapsed. ` +
+            `Renew Premium on that account (the one that owns the app at developer.spotify.com). ` +
+            `Until then links are read from Spotify's public embed page (no ISRCs, playlists cut at 100 tracks); ` +
+            `the Web API is paused until ${until} and then tried again.`,
+          { once: { key: "spotify_premium_lapsed", seconds: premiumNoticeSeconds } },
+        ),
+      );
+      return;
+    }
+    const wait = err.retryAfterSeconds;
+    if (wait === undefined) return;
+    const longWait = err.failure === "rate_limited" && wait > options.maxRetryAfterSeconds;
+    const quota = err.failure === "quota";
+    if (!longWait && !quota) return;
+    const reason = quota
+      ? `Spotify asked us to wait ${humanSeconds(wait)}: this bot's Web API quota is used up (QUOTA_EXCEEDED)`
+      : `Spotify asked us to wait ${humanSeconds(wait)} (HTTP 429 with Retry-After: ${wait})`;
+    const result = await safely(() => options.pauses?.pause(pausedService, wait, reason));
+    log?.warn({ retryAfter: wait, quota }, "spotify web api paused");
+    if (result && !result.started) return; // a pause was already in force: its notice was written then
+    const until = formatUntil(result?.pause.until ?? Date.now() + wait * 1000);
+    await safely(() =>
+      options.notices?.notify(
+        "spotify_paused",
+        `${reason}. Spotify's Web API is paused until ${until} for every worker; ` +
+          `links are read from Spotify's public embed page meanwhile (no ISRCs, playlists cut at 100 tracks). ` +
+          (quota
+            ? "The quota is per developer account; nothing to do unless this keeps happening."
+            : "Nothing to do unless this keeps happening."),
+        { once: { key: "spotify_paused", seconds: Math.max(60, Math.round(wait)) } },
+      ),
+    );
+  }
+
+  /** Pause memory and notices are a help, never a reason to fail the person's link: failures are logged. */
+  async function safely<T>(store: () => Promise<T> | undefined): Promise<T | undefined> {
+    try {
+      return await store();
+    } catch (storeErr) {
+      log?.warn(
+        { err: storeErr instanceof Error ? storeErr.message : String(storeErr) },
+        "could not record a spotify pause or notice",
+      );
+      return undefined;
+    }
+  }
+
+  /** The pause in force, if any (an unreachable Redis counts as none). */
+  async function pauseInForce(): Promise<Pause | undefined> {
+    if (!options.pauses) return undefined;
+    try {
+      return await options.pauses.get(pausedService);
+    } catch (err) {
+      log?.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "could not read the spotify pause",
+      );
+      return undefined;
+    }
+  }
 
   async function resolveTrack(ref: SpotifyRef, signal?: AbortSignal): Promise<Collection> {
-    const track = await client.get(`tracks/${ref.id}?market=${market}`, trackSchema, signal);
+    const track = await get(`tracks/${ref.id}?market=${market}`, trackSchema, signal);
     const mapped = fromTrackObject(track);
     return {
       ref,
@@ -63,12 +179,12 @@ export function createApiProvider(
   }
 
   async function resolveAlbum(ref: SpotifyRef, signal?: AbortSignal): Promise<Collection> {
-    const album = await client.get(`albums/${ref.id}?market=${market}`, albumSchema, signal);
+    const album = await get(`albums/${ref.id}?market=${market}`, albumSchema, signal);
     const rows: SimplifiedTrackObject[] = [...album.tracks.items];
     let next = album.tracks.next;
     if (next && !/[?&]limit=/.test(next)) next += `&limit=${albumPageLimit}`;
     while (next) {
-      const page = await client.get(next, albumTracksPage, signal);
+      const page = await get(next, albumTracksPage, signal);
       rows.push(...page.items);
       next = page.next;
     }
@@ -102,7 +218,7 @@ export function createApiProvider(
     const worker = async (): Promise<void> => {
       for (let id = queue.shift(); id !== undefined && !failed; id = queue.shift()) {
         try {
-          const track = await client.get(`tracks/${id}?market=${market}`, trackSchema, signal);
+          const track = await get(`tracks/${id}?market=${market}`, trackSchema, signal);
           if (track.external_ids?.isrc) found.set(id, track.external_ids.isrc);
         } catch (err) {
           if (!(err instanceof ProviderError)) throw err;
@@ -119,6 +235,7 @@ export function createApiProvider(
     return found;
   }
 
+  /** Only with an owner authorisation (see {@link ApiProviderOptions.ownerAuthorised}); never today. */
   async function resolvePlaylist(ref: SpotifyRef, signal?: AbortSignal): Promise<Collection> {
     if (ref.id.startsWith(editorialPlaylistPrefix)) {
       throw new ProviderError(
@@ -129,7 +246,7 @@ export function createApiProvider(
     }
     let playlist;
     try {
-      playlist = await client.get(`playlists/${ref.id}?market=${market}`, playlistSchema, signal);
+      playlist = await get(`playlists/${ref.id}?market=${market}`, playlistSchema, signal);
     } catch (err) {
       throw forbiddenPlaylist(err);
     }
@@ -141,7 +258,7 @@ export function createApiProvider(
     while (next) {
       let page;
       try {
-        page = await client.get(next, playlistItemsPage, signal);
+        page = await get(next, playlistItemsPage, signal);
       } catch (err) {
         throw forbiddenPlaylist(err);
       }
@@ -185,7 +302,20 @@ export function createApiProvider(
   return {
     name: "api",
     client,
-    resolve(ref, signal) {
+    async resolve(ref, signal) {
+      if (ref.kind === "playlist" && options.ownerAuthorised !== true) {
+        // The seam for a future admin PKCE authorisation: with the owner's user token, `ownerAuthorised`
+        // lets resolvePlaylist read the owner's own playlists. With client credentials every `/items`
+        // answers 403 in development mode, so no call is spent: the catalog goes to the embed page, and
+        // the person is told nothing (it is the normal route, not something wrong with their link).
+        throw new ProviderError(
+          "api",
+          "skipped",
+          "Spotify's Web API does not share playlists with this bot; only Spotify's public embed page can read them.",
+        );
+      }
+      const pause = await pauseInForce();
+      if (pause) throw pausedError(pause);
       switch (ref.kind) {
         case "track":
           return resolveTrack(ref, signal);
@@ -196,6 +326,19 @@ export function createApiProvider(
       }
     },
   };
+}
+
+/** Skipped with no request: the Web API is paused. Says why in the person's words, never blaming the link. */
+function pausedError(pause: Pause): ProviderError {
+  const until = formatUntil(pause.until);
+  const userReason = /premium/i.test(pause.reason)
+    ? `Spotify's Web API is switched off for this bot until its admin renews the Spotify account behind it (next try after ${until}); your link is fine.`
+    : /quota/i.test(pause.reason)
+      ? `This bot's Spotify Web API quota is used up, so the Web API is resting until ${until}.`
+      : `Spotify's Web API is resting until ${until}, as Spotify asked.`;
+  return new ProviderError("api", "paused", userReason, {
+    detail: `spotify web api paused until ${new Date(pause.until).toISOString()}: ${pause.reason}`,
+  });
 }
 
 function forbiddenPlaylist(err: unknown): unknown {

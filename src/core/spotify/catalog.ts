@@ -5,6 +5,8 @@
 import type { Config } from "../config/schema.js";
 import { UserFacingError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { OperatorNotices } from "../operator-notices.js";
+import type { ServicePauses } from "../service-pauses.js";
 import { createApiProvider } from "./api-provider.js";
 import { createEmbedProvider } from "./embed-provider.js";
 import { isShortLink, parseSpotifyLink, type ParsedLink } from "./link-parser.js";
@@ -39,6 +41,16 @@ export interface CatalogOptions {
   /** @defaultValue globalThis.fetch */
   fetch?: FetchLike;
   logger?: Pick<Logger, "debug" | "warn">;
+  /**
+   * Service-wide pauses in Redis: after a long Retry-After, an exhausted quota or the app owner's lapsed
+   * Premium, the Web API is skipped with no request by every catalog sharing that Redis until the pause
+   * ends. Without it nothing is remembered between resolves.
+   */
+  pauses?: ServicePauses;
+  /** Where the operator is told (a lapsed Premium, a long pause). Without it, only the log. */
+  notices?: OperatorNotices;
+  /** How long the Web API rests after the Premium-lapse 403. @defaultValue 3600 */
+  premiumLapsePauseSeconds?: number;
 }
 
 /** What the bot, the CLI and the jobs use to turn a link into a track list. */
@@ -54,6 +66,15 @@ export interface Catalog {
 }
 
 const providerLabels: Record<ProviderName, string> = { api: "Spotify Web API", embed: "public embed page" };
+
+/** Failures that say nothing about the link: the source did not look at it. */
+const couldNotLook = new Set<ProviderError["failure"]>([
+  "paused",
+  "premium_lapsed",
+  "rate_limited",
+  "quota",
+  "auth",
+]);
 
 /** Build a catalog from plain options (see {@link catalogOptionsFromConfig} for the config file). */
 export function createCatalog(options: CatalogOptions): Catalog {
@@ -81,6 +102,9 @@ export function createCatalog(options: CatalogOptions): Catalog {
           albumIsrcs: options.albumIsrcs,
           fetch: options.fetch,
           logger: options.logger,
+          pauses: options.pauses,
+          notices: options.notices,
+          premiumLapsePauseSeconds: options.premiumLapsePauseSeconds,
         }),
       );
     } else {
@@ -124,9 +148,9 @@ export function createCatalog(options: CatalogOptions): Catalog {
       for (const provider of providers) {
         try {
           const collection = await provider.resolve(ref, signal);
-          const skipped = failures.map(
-            (f) => `The ${providerLabels[f.provider]} was not used: ${f.userReason}`,
-          );
+          const skipped = failures
+            .filter((f) => f.failure !== "skipped")
+            .map((f) => `The ${providerLabels[f.provider]} was not used: ${f.userReason}`);
           return { ...collection, notes: [...skipped, ...collection.notes] };
         } catch (err) {
           signal?.throwIfAborted();
@@ -134,20 +158,28 @@ export function createCatalog(options: CatalogOptions): Catalog {
             err instanceof ProviderError
               ? err
               : new ProviderError(provider.name, "unavailable", "It failed unexpectedly.", { cause: err });
-          options.logger?.warn(
+          const level = failure.failure === "skipped" || failure.failure === "paused" ? "debug" : "warn";
+          options.logger?.[level](
             { provider: provider.name, failure: failure.failure, detail: failure.message, uri: ref.uri },
             "spotify provider could not answer",
           );
           failures.push(failure);
         }
       }
-      if (failures.every((f) => f.failure === "not_found")) {
+      // A source that skips this kind of item by design is only worth a word when nothing else answered.
+      const looked = failures.filter((f) => f.failure !== "skipped");
+      const told = looked.length > 0 ? looked : failures;
+      const notFound = told.some((f) => f.failure === "not_found");
+      // Not found when every source that looked says so, or when the public embed page says so and the
+      // other sources only could not look (paused, quota, the operator's account): the link points to
+      // nothing Spotify shows publicly.
+      if (notFound && told.every((f) => f.failure === "not_found" || couldNotLook.has(f.failure))) {
         throw new UserFacingError(
           "catalog_not_found",
-          `Spotify doesn't know that ${ref.kind}: it may have been deleted, or be private.`,
+          `Not found: that ${ref.kind} link points to nothing Spotify shows publicly. It may be private, deleted or mistyped.`,
         );
       }
-      const reasons = failures.filter((f) => f.failure !== "not_found").map((f) => f.userReason);
+      const reasons = told.filter((f) => f.failure !== "not_found").map((f) => f.userReason);
       throw new UserFacingError(
         "catalog_unavailable",
         `I couldn't read that ${ref.kind} from Spotify. ${reasons.join(" ")}`,
@@ -172,7 +204,7 @@ export async function resolveLink(
 /** Catalog options from the `[spotify]` config section. */
 export function catalogOptionsFromConfig(
   spotify: Config["spotify"],
-  extra: Pick<CatalogOptions, "fetch" | "logger"> = {},
+  extra: Pick<CatalogOptions, "fetch" | "logger" | "pauses" | "notices"> = {},
 ): CatalogOptions {
   return {
     providers: spotify.providers,

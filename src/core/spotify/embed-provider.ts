@@ -1,7 +1,11 @@
 /**
  * The `embed` provider: Spotify's public embed page, no credentials. The page carries its data as JSON in
- * `<script id="__NEXT_DATA__">`. It reads playlists the Web API refuses, but knows less (no ISRC, no album
- * of playlist tracks) and lists at most 100 playlist tracks.
+ * `<script id="__NEXT_DATA__">` (the page's last script). It reads every public playlist, but knows less
+ * (no ISRC, no album of playlist tracks, artists only as one "A, B" credit) and lists at most 100 playlist
+ * tracks with no total, so a cut at 100 cannot be told from a playlist of exactly 100.
+ *
+ * An unknown or private id answers HTTP 200, not 404: `props.pageProps.status` is 404 and there is no
+ * `state` (FACTS.md, Spotify: "Embed page, as captured in 2026").
  */
 import { z } from "zod";
 import type { Logger } from "../log.js";
@@ -60,6 +64,13 @@ const entitySchema = z.object({
 const nextDataSchema = z.object({
   props: z.object({ pageProps: z.object({ state: z.object({ data: z.object({ entity: entitySchema }) }) }) }),
 });
+/** Just enough to tell the "nothing here" page (status 404, no state) from a page we cannot read. */
+const pagePropsSchema = z.object({
+  props: z.object({ pageProps: z.object({ status: z.number().optional(), state: z.unknown().optional() }) }),
+});
+
+const notFoundReason =
+  "Spotify's public page for that link shows nothing (not found): it may be private, deleted or mistyped.";
 
 type Entity = z.infer<typeof entitySchema>;
 
@@ -86,7 +97,7 @@ export function createEmbedProvider(options: EmbedProviderOptions): CatalogProvi
     if (!res.ok) {
       await discardBody(res);
       if (res.status === 404) {
-        throw new ProviderError("embed", "not_found", "Spotify's embed page doesn't know that item.");
+        throw new ProviderError("embed", "not_found", notFoundReason, { detail: `HTTP 404 from ${url}` });
       }
       if (res.status === 429) {
         const wait = parseRetryAfter(res.headers.get("retry-after"));
@@ -112,6 +123,15 @@ export function createEmbedProvider(options: EmbedProviderOptions): CatalogProvi
     } catch (err) {
       throw unreadable("__NEXT_DATA__ is not JSON", err);
     }
+    const page = pagePropsSchema.safeParse(data);
+    if (page.success && page.data.props.pageProps.state === undefined) {
+      const status = page.data.props.pageProps.status;
+      if (status === 404) {
+        throw new ProviderError("embed", "not_found", notFoundReason, {
+          detail: `embed page for ${ref.uri} says status 404 (HTTP ${res.status})`,
+        });
+      }
+    }
     const parsed = nextDataSchema.safeParse(data);
     if (!parsed.success) throw unreadable(`unexpected __NEXT_DATA__: ${parsed.error.message}`, parsed.error);
     return parsed.data.props.pageProps.state.data.entity;
@@ -127,10 +147,12 @@ export function createEmbedProvider(options: EmbedProviderOptions): CatalogProvi
       const notes: string[] = [];
       if (ref.kind === "track") {
         const artists = entity.artists?.map((a) => a.name) ?? splitArtists(entity.subtitle ?? "");
+        const credit = entity.subtitle?.trim() || artists.join(", ");
         const track: Track = {
           id: ref.id,
           title,
           artists,
+          ...(credit ? { artistCredit: credit } : {}),
           // The track embed does not name its album.
           album: "",
           albumArtist: artists[0] ?? "",
@@ -159,11 +181,15 @@ export function createEmbedProvider(options: EmbedProviderOptions): CatalogProvi
       for (const row of rows) {
         const id = /^spotify:track:([0-9A-Za-z]{22})$/.exec(row.uri)?.[1];
         if (id === undefined) continue; // episodes and local files
+        // `artists` is a best-effort split for scoring ("Tyler, The Creator" becomes two names); the
+        // credit is kept whole, exactly as Spotify shows it, for the performer tag.
         const artists = row.artists?.map((a) => a.name) ?? splitArtists(row.subtitle);
+        const credit = row.subtitle.trim() || artists.join(", ");
         tracks.push({
           id,
           title: row.title,
           artists,
+          ...(credit ? { artistCredit: credit } : {}),
           album: ref.kind === "album" ? title : "",
           albumArtist: ref.kind === "album" ? albumArtist : (artists[0] ?? ""),
           trackNumber: tracks.length + 1,
@@ -174,10 +200,12 @@ export function createEmbedProvider(options: EmbedProviderOptions): CatalogProvi
           coverUrl: ref.kind === "album" ? coverUrl : undefined,
         });
       }
+      // The page gives no total: 100 rows may be the whole playlist or a cut. Marked truncated with
+      // `total` equal to the rows, which means "may have more, how many is unknown".
       const truncated = ref.kind === "playlist" && rows.length >= embedPlaylistLimit;
       if (truncated) {
         notes.push(
-          `Only the first ${embedPlaylistLimit} tracks are included: Spotify's public embed page lists no more.`,
+          `Spotify's public page lists at most ${embedPlaylistLimit} tracks; this playlist may have more.`,
         );
       }
       if (rows.length > tracks.length) {

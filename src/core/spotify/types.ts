@@ -16,7 +16,16 @@ export interface Track {
   /** Spotify track id (22 base62 characters). */
   id: string;
   title: string;
+  /**
+   * The performers one by one, for matching and scoring. From the embed page this is a best-effort split
+   * of {@link artistCredit} on ", ", so "Tyler, The Creator" comes out as two names.
+   */
   artists: string[];
+  /**
+   * The artist credit exactly as Spotify shows it ("Tyler, The Creator"), when the source gives one string
+   * rather than separate names (the embed page). For the performer tag: prefer it to `artists.join(", ")`.
+   */
+  artistCredit?: string;
   album: string;
   albumArtist: string;
   trackNumber: number;
@@ -42,7 +51,10 @@ export interface Collection {
   tracks: Track[];
   /** How many tracks the source says the list has (may exceed tracks.length when cut). */
   total: number;
-  /** True when the list was cut (the embed page stops at 100 playlist tracks). */
+  /**
+   * True when the list was or may have been cut: the embed page stops at 100 playlist tracks and gives no
+   * total, so there `total` equals the tracks listed and the real length is unknown.
+   */
   truncated: boolean;
   provider: ProviderName;
   /** Sentences for the person, e.g. why a provider was skipped or that the list was cut. */

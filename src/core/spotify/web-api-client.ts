@@ -39,6 +39,13 @@ export interface WebApiClientOptions {
   logger?: Pick<Logger, "debug" | "warn">;
 }
 
+/**
+ * The 403 message of every Web API call once the app owner's Premium has lapsed, even `GET /v1/tracks/{id}`:
+ * "Active premium subscription required for the owner of the app" (FACTS.md, Spotify; LavaSrc #334,
+ * spotDL #2634). Matched on the message, since a plain 403 means something else.
+ */
+export const premiumLapsedMessage = /active premium subscription required for the owner of the app/i;
+
 /** Seconds before expiry at which a cached token is renewed, so it never expires mid-request. */
 const tokenMarginSeconds = 60;
 
@@ -185,13 +192,14 @@ export class WebApiClient {
     const detail = await errorDetail(res);
     const describe = `${res.status} on ${path}: ${detail.message}`;
     if (res.status === 429) {
-      const retryAfter = parseRetryAfter(res.headers.get("retry-after")) ?? 1;
+      const said = parseRetryAfter(res.headers.get("retry-after"));
+      const retryAfter = said ?? 1;
       if (detail.reason === "QUOTA_EXCEEDED") {
         throw new ProviderError(
           "api",
           "quota",
           `This bot's Spotify Web API quota is used up (QUOTA_EXCEEDED); Spotify says to come back in about ${humanSeconds(retryAfter)}.`,
-          { detail: describe },
+          { detail: describe, retryAfterSeconds: said },
         );
       }
       if (retryAfter > this.options.maxRetryAfterSeconds || attempt >= maxAttempts) {
@@ -199,7 +207,7 @@ export class WebApiClient {
           "api",
           "rate_limited",
           `Spotify's Web API asked us to wait ${humanSeconds(retryAfter)}, longer than this bot waits (${humanSeconds(this.options.maxRetryAfterSeconds)}).`,
-          { detail: describe },
+          { detail: describe, retryAfterSeconds: said },
         );
       }
       this.options.logger?.warn({ retryAfter, attempt }, "spotify 429, waiting");
@@ -210,6 +218,14 @@ export class WebApiClient {
       this.options.logger?.warn({ status: res.status, path }, "spotify 5xx, retrying once");
       await sleep(500, signal);
       return;
+    }
+    if (res.status === 403 && premiumLapsedMessage.test(detail.message)) {
+      throw new ProviderError(
+        "api",
+        "premium_lapsed",
+        "Spotify's Web API is switched off for this bot until its admin renews the Spotify account behind it; your link is fine.",
+        { detail: describe },
+      );
     }
     if (res.status === 403) {
       throw new ProviderError("api", "forbidden", "Spotify's Web API does not let this bot read that item.", {

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { Track } from "../../core/spotify/types.js";
 
 /** Which kind of upload a candidate is. `official` is the right one. */
-export type Variant = "official" | "live" | "cover" | "slowed" | "long" | "lyric" | "emulation";
+export type Variant = "official" | "live" | "cover" | "slowed" | "long" | "lyric" | "emulation" | "single";
 
 export const variants: readonly Variant[] = [
   "official",
@@ -18,6 +18,7 @@ export const variants: readonly Variant[] = [
   "long",
   "lyric",
   "emulation",
+  "single",
 ];
 
 /** ATV: a label's audio track ("song"); OMV: an official music video; UGC: anyone's upload. */
@@ -57,7 +58,7 @@ export function videoIdFor(trackId: string, variant: Variant): string {
   return hash(`${trackId}:${variant}`).slice(0, 11);
 }
 
-/** The video id a correct match must pick for `track`. */
+/** The video id a correct match must pick for `track` (the album's own upload). */
 export function expectedVideoId(track: Track): string {
   return videoIdFor(track.id, "official");
 }
@@ -125,6 +126,18 @@ export function videosFor(track: Track): FakeVideo[] {
       names.map(artistOf),
       atv,
       track.album,
+    ),
+    // The same recording released again as a single (same ISRC, same artists and length): the second
+    // right answer, which a real ISRC search often lists too, and what replaces a removed album upload.
+    make(
+      "single",
+      track.title,
+      `${artist} - Topic`,
+      seconds,
+      40_000,
+      names.map(artistOf),
+      atv,
+      `${track.title} (Single)`,
     ),
     make(
       "live",
@@ -226,7 +239,7 @@ export interface SearchHits {
   isrc: boolean;
 }
 
-const songOrder: readonly Variant[] = ["official", "slowed", "emulation"];
+const songOrder: readonly Variant[] = ["official", "single", "slowed", "emulation"];
 const videoOrder: readonly Variant[] = ["long", "lyric", "live", "cover"];
 
 /**
@@ -239,7 +252,7 @@ export function searchCatalog(tracks: readonly Track[], query: string): SearchHi
   if (byIsrc.length > 0) {
     const pick = (variant: Variant) =>
       byIsrc.flatMap((t) => videosFor(t).filter((v) => v.variant === variant));
-    const songs = pick("official");
+    const songs = [...pick("official"), ...pick("single")];
     return { top: songs[0], songs, videos: pick("long"), isrc: true };
   }
   const ranked = tracks

@@ -12,6 +12,12 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import {
+  createYouTubeFaults,
+  youtubeRefusal,
+  type YouTubeFault,
+  type YouTubeFaults,
+} from "./youtube-faults.js";
 import { runProcess } from "../../core/process-runner.js";
 import type { Track } from "../../core/spotify/types.js";
 import { searchCatalog, videosFor, type FakeVideo } from "./catalog.js";
@@ -55,6 +61,10 @@ export interface AudioSourceStats {
   searches: number;
   /** Every readable search request, in order (also those answered with a failure from failSearches). */
   searchLog: SearchLogEntry[];
+  /** Downloads the yt-dlp wrapper asked about (each download attempt asks once). */
+  youtubeChecks: number;
+  /** Every YouTube refusal handed to the yt-dlp wrapper, in order, with its time (epoch ms). */
+  refusals: { videoId: string; fault: YouTubeFault; at: number }[];
 }
 
 export interface AudioSourceControl {
@@ -67,6 +77,11 @@ export interface AudioSourceControl {
    * `retry-after: 1`); `times` 0 clears it.
    */
   failSearches(status: number, times: number): void;
+  /**
+   * YouTube's refusals as yt-dlp reports them (see youtube-faults.ts): for one video from now on, or for
+   * the next `times` downloads of any video. Served to tests/helpers/yt-dlp-as-youtube.mjs.
+   */
+  youtube: Pick<YouTubeFaults, "forVideo" | "next">;
   /** Add or replace tracks at run time. */
   addTracks(tracks: Track[]): void;
 }
@@ -149,7 +164,14 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
   addTracks(options.tracks);
   await mkdir(options.cacheDir, { recursive: true });
 
-  const stats: AudioSourceStats = { audioRequests: {}, searches: 0, searchLog: [] };
+  const stats: AudioSourceStats = {
+    audioRequests: {},
+    searches: 0,
+    searchLog: [],
+    youtubeChecks: 0,
+    refusals: [],
+  };
+  const youtubeFaults = createYouTubeFaults();
   const pageSize = Math.max(1, options.pageSize ?? 20);
   let searchFailure: { status: number; times: number } | undefined;
   const failures = new Map<string, number>();
@@ -324,6 +346,20 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       await serveSearch(req, res, url);
       return;
     }
+    const fault = /^\/youtube-faults\/([A-Za-z0-9_-]{11})$/.exec(url.pathname);
+    if (fault && req.method === "GET") {
+      const id = fault[1] ?? "";
+      stats.youtubeChecks++;
+      const refusal = youtubeFaults.take(id);
+      if (refusal === undefined) {
+        res.writeHead(204);
+        res.end();
+      } else {
+        stats.refusals.push({ videoId: id, fault: refusal, at: Date.now() });
+        sendJson(res, 200, youtubeRefusal(refusal, id));
+      }
+      return;
+    }
     if (url.pathname === "/healthz") {
       sendJson(res, 200, { ok: true });
       return;
@@ -358,6 +394,10 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       },
       failSearches(status, times) {
         searchFailure = times > 0 ? { status, times } : undefined;
+      },
+      youtube: {
+        forVideo: (videoId, fault) => youtubeFaults.forVideo(videoId, fault),
+        next: (fault, times) => youtubeFaults.next(fault, times),
       },
       addTracks,
     },

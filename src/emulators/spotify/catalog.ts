@@ -43,8 +43,10 @@ export interface CatalogPlaylist {
   description: string;
   owner: { id: string; displayName: string };
   /**
-   * Whether the emulated app owner owns it. Only owned playlists are readable through the Web API
-   * (403 otherwise), as for development-mode apps since 2026; all are readable through the embed page.
+   * Whether the emulated app owner owns it. Under client credentials no playlist is readable through the
+   * Web API (403), as for development-mode apps since 2026; owned ones open only when the emulator is told
+   * the owner authorised the app (`setOwnerAuthorised`, for a future owner login). All are readable through
+   * the embed page.
    */
   ownedByApp: boolean;
   tracks: CatalogTrack[];
@@ -263,7 +265,7 @@ function makePlaylist(
 
 const appOwner = { id: "cdc-demo-owner", displayName: "CD-Collector Demo" };
 
-/** A small playlist mixing all scripts, owned by the app (readable by the API). */
+/** A small playlist mixing all scripts, owned by the app (readable by the API only with owner authorisation). */
 export const roadTripPlaylist: CatalogPlaylist = makePlaylist(
   "roadTripPlaylist",
   "Road Trip Mix",
@@ -290,7 +292,7 @@ export const sprintPlaylist: CatalogPlaylist = makePlaylist(
   Array.from({ length: 20 }, (_, i) => shortAlbums[i % 2]!.tracks[Math.floor(i / 2)]!),
 );
 
-/** 170 tracks, owned by the app: two pages from the API, cut at 100 on the embed page. */
+/** 170 tracks, owned by the app: two pages from the API with owner authorisation, cut at 100 on the embed page. */
 export const bigPlaylist: CatalogPlaylist = makePlaylist(
   "bigPlaylist",
   "Everything, Shuffled",
@@ -300,7 +302,7 @@ export const bigPlaylist: CatalogPlaylist = makePlaylist(
   Array.from({ length: 170 }, (_, i) => archiveTracks[(i * 7) % archiveTracks.length]!),
 );
 
-/** Someone else's playlist: the API answers 403, the embed page reads it. */
+/** Someone else's playlist: the API answers 403 (even with owner authorisation), the embed page reads it. */
 export const notOwnedPlaylist: CatalogPlaylist = makePlaylist(
   "notOwnedPlaylist",
   "Someone Else's Favourites",

@@ -1,6 +1,6 @@
 /** The Spotify emulator and its catalog fixture. */
 export * from "./catalog.js";
-export { startSpotifyEmulator, emulatorCredentials } from "./spotify-emulator.js";
+export { startSpotifyEmulator, emulatorCredentials, premiumLapsedMessage } from "./spotify-emulator.js";
 export type {
   EmulatorRoute,
   FailureRule,

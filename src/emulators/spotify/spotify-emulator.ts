@@ -2,8 +2,10 @@
  * A local stand-in for Spotify's servers (accounts, Web API, embed pages, short links, cover images) on
  * node:http, so tests and the demo run with no network. It behaves like the real services where our code
  * cares: client-credentials tokens that expire, 50/100 page limits with absolute `next` URLs, rows that
- * say `item`, 403 for playlists the app owner does not own, 404 for editorial playlists, 429 with
- * Retry-After and `QUOTA_EXCEEDED` on demand, embed pages cut at 100 playlist tracks.
+ * say `item`, 403 for every playlist under client credentials (2026 development-mode rules), 404 for
+ * editorial playlists, 429 with Retry-After and `QUOTA_EXCEEDED` on demand, the Premium-lapse 403 on
+ * demand, embed pages cut at 100 playlist tracks, and the embed page's HTTP 200 "status 404" answer for an
+ * unknown or private id.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -35,7 +37,17 @@ export interface SpotifyEmulatorOptions {
   clientSecret?: string;
   /** Lifetime of issued tokens. @defaultValue 3600 */
   tokenTtlSeconds?: number;
+  /** Start with {@link SpotifyEmulatorControl.setOwnerAuthorised} on. @defaultValue false */
+  ownerAuthorised?: boolean;
+  /** Start with {@link SpotifyEmulatorControl.setPremiumLapsed} on. @defaultValue false */
+  premiumLapsed?: boolean;
 }
+
+/**
+ * The 403 message of every Web API call once the app owner's Premium has lapsed, even `GET /v1/tracks/{id}`.
+ * Source: FACTS.md, Spotify ("When the app owner's Premium lapses…"), from LavaSrc #334 and spotDL #2634.
+ */
+export const premiumLapsedMessage = "Active premium subscription required for the owner of the app";
 
 /** Which part of the emulator a request went to. */
 export type EmulatorRoute = "token" | "api" | "embed" | "shortLink" | "image";
@@ -75,7 +87,20 @@ export interface SpotifyEmulatorControl {
   readonly requests: readonly RequestRecord[];
   /** Invalidate every issued token (the next API call answers 401). */
   expireTokens(): void;
-  /** Forget counters, requests and pending failure rules. */
+  /**
+   * Opt-in, off by default: answer playlists (`/playlists/{id}` and `/items`) of the emulated app owner
+   * (`ownedByApp`) as if the owner had authorised the app with a user token (a future admin PKCE login).
+   * Off, every playlist answers 403 under client credentials, as Spotify does in development mode since
+   * 2026 (FACTS.md, Spotify: navispot PR #24, smudge PR #113, spoton #119).
+   */
+  setOwnerAuthorised(on: boolean): void;
+  /**
+   * Answer every Web API call (tokens are still issued) with the 403 Spotify gives once the app owner's
+   * Premium lapses: `{"error": {"status": 403, "message": "Active premium subscription required for the
+   * owner of the app"}}`.
+   */
+  setPremiumLapsed(on: boolean): void;
+  /** Forget counters, requests and pending failure rules (the switches above stay as they are). */
   reset(): void;
 }
 
@@ -122,6 +147,8 @@ export async function startSpotifyEmulator(options: SpotifyEmulatorOptions = {})
   });
   let counts = emptyCounts();
   let origin = "";
+  let ownerAuthorised = options.ownerAuthorised ?? false;
+  let premiumLapsed = options.premiumLapsed ?? false;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -210,6 +237,11 @@ export async function startSpotifyEmulator(options: SpotifyEmulatorOptions = {})
       });
       return;
     }
+    if (premiumLapsed) {
+      // Every call, even GET /v1/tracks/{id} (FACTS.md, Spotify; LavaSrc #334, spotDL #2634).
+      sendJson(res, 403, { error: { status: 403, message: premiumLapsedMessage } });
+      return;
+    }
     const parts = url.pathname
       .split("/")
       .filter((p) => p !== "")
@@ -253,9 +285,12 @@ export async function startSpotifyEmulator(options: SpotifyEmulatorOptions = {})
       return;
     }
     const playlist = playlistsById.get(id);
-    // New apps see editorial playlists as missing; other people's playlists as forbidden.
+    // New apps see editorial playlists as missing.
     if (!playlist || playlist.owner.id === "spotify") return notFound();
-    if (!playlist.ownedByApp) {
+    // Since 2026 a development-mode app reads only playlists the authorised user owns or collaborates on,
+    // and a client-credentials token has no user: every playlist answers 403 (FACTS.md, Spotify: navispot
+    // PR #24, smudge PR #113, spoton #119). Only the opt-in owner authorisation opens the owner's own.
+    if (!(ownerAuthorised && playlist.ownedByApp)) {
       sendJson(res, 403, { error: { status: 403, message: "Forbidden" } });
       return;
     }
@@ -282,21 +317,24 @@ export async function startSpotifyEmulator(options: SpotifyEmulatorOptions = {})
     else if (kind === "playlist" && id !== undefined && playlistsById.has(id)) {
       entity = embedPlaylistEntity(playlistsById.get(id)!);
     }
-    if (entity === undefined) {
-      res.writeHead(404, { "content-type": "text/html; charset=utf-8" });
-      res.end("<!DOCTYPE html><html><body><h1>Page not found</h1></body></html>");
-      return;
-    }
-    const data = {
-      props: { pageProps: { state: { data: { entity }, settings: { theme: "dark" } } } },
-      page: "/embed",
-    };
+    // An unknown or private id answers HTTP 200 with `props.pageProps.status: 404` and no `state`
+    // (FACTS.md, Spotify: "Embed page, as captured in 2026").
+    const data =
+      entity === undefined
+        ? { props: { pageProps: { status: 404 } }, page: "/embed/[type]/[id]" }
+        : {
+            props: { pageProps: { state: { data: { entity }, settings: { theme: "dark" } } } },
+            page: "/embed/[type]/[id]",
+          };
     // Like Next.js, keep `<` out of the script element so a title cannot close it.
     const json = JSON.stringify(data).replace(/</g, "\\u003c");
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    // `__NEXT_DATA__` is the page's last <script> (FACTS.md, Spotify), after the page's own scripts.
     res.end(
-      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Spotify Embed</title></head>` +
-        `<body><div id="__next"></div><script id="__NEXT_DATA__" type="application/json">${json}</script></body></html>`,
+      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Spotify Embed</title>` +
+        `<script src="/embed/_next/static/chunks/main.js" defer></script></head>` +
+        `<body><div id="__next"></div><script>window.__embedStart = Date.now();</script>` +
+        `<script id="__NEXT_DATA__" type="application/json">${json}</script></body></html>`,
     );
   }
 
@@ -535,6 +573,12 @@ export async function startSpotifyEmulator(options: SpotifyEmulatorOptions = {})
     },
     expireTokens() {
       tokens.clear();
+    },
+    setOwnerAuthorised(on) {
+      ownerAuthorised = on;
+    },
+    setPremiumLapsed(on) {
+      premiumLapsed = on;
     },
     reset() {
       counts = emptyCounts();

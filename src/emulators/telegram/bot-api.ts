@@ -111,7 +111,9 @@ export type EmulatorEvent =
   | { type: "update-queued"; update: Update }
   | { type: "updates-confirmed"; pending: number }
   /** A getUpdates call found nothing queued and is now waiting (long poll). */
-  | { type: "poll-waiting" };
+  | { type: "poll-waiting" }
+  /** The webhook was POSTed an update: answered 2xx (`ok`), or refused/unreachable (`error` in Telegram's words). */
+  | { type: "webhook-attempt"; url: string; updateId: number; status: number; ok: boolean; error?: string };
 
 interface StoredMessage {
   message: Message;
@@ -146,6 +148,8 @@ export interface EmulatedBotApiDeps {
   readonly countedMethods: ReadonlySet<string>;
   /** Called for every event; cheap when nobody listens. */
   readonly emit: (make: () => EmulatorEvent) => void;
+  /** Called after setWebhook/deleteWebhook changed where updates go. */
+  readonly webhookChanged?: () => void;
 }
 
 type Handler = (p: ParamReader, signal: AbortSignal) => unknown;
@@ -163,6 +167,7 @@ export class EmulatedBotApi {
   private readonly callbacks = new Map<string, CallbackRecord>();
   private readonly commands = new Map<string, BotCommand[]>();
   private webhook: { url: string; secretToken?: string; maxConnections: number } | undefined;
+  private webhookError: { date: number; message: string } | undefined;
   private fileCounter = 0;
   private callbackCounter = 0;
   private readonly handlers: Map<string, Handler>;
@@ -189,6 +194,7 @@ export class EmulatedBotApi {
       deleteWebhook: (p) => {
         this.webhook = undefined;
         if (p.bool("drop_pending_updates")) this.updates.dropPending();
+        this.deps.webhookChanged?.();
         return true;
       },
       getWebhookInfo: () => ({
@@ -196,6 +202,9 @@ export class EmulatedBotApi {
         has_custom_certificate: false,
         pending_update_count: this.updates.pendingCount,
         ...(this.webhook !== undefined ? { max_connections: this.webhook.maxConnections } : {}),
+        ...(this.webhook !== undefined && this.webhookError !== undefined
+          ? { last_error_date: this.webhookError.date, last_error_message: this.webhookError.message }
+          : {}),
         ...(this.updates.allowedUpdates !== undefined
           ? { allowed_updates: this.updates.allowedUpdates }
           : {}),
@@ -370,6 +379,11 @@ export class EmulatedBotApi {
     return this.webhook;
   }
 
+  /** Notes a failed webhook delivery for getWebhookInfo (`last_error_date`, `last_error_message`). */
+  recordWebhookError(message: string): void {
+    this.webhookError = { date: nowSeconds(), message };
+  }
+
   // ---- methods -------------------------------------------------------------------------------------
 
   private async getUpdates(p: ParamReader, signal: AbortSignal): Promise<Update[]> {
@@ -401,10 +415,12 @@ export class EmulatedBotApi {
     const url = p.string("url") ?? "";
     if (url === "") {
       this.webhook = undefined;
+      this.deps.webhookChanged?.();
       return true;
     }
     if (!/^https?:\/\//.test(url)) throw badRequest("bad webhook: An HTTPS URL must be provided for webhook");
     const secret = p.string("secret_token");
+    this.webhookError = undefined;
     this.webhook = {
       url,
       maxConnections: p.int("max_connections") ?? 40,
@@ -413,6 +429,7 @@ export class EmulatedBotApi {
     const allowed = p.json("allowed_updates");
     if (Array.isArray(allowed)) this.updates.setAllowed(allowed.map(String));
     if (p.bool("drop_pending_updates")) this.updates.dropPending();
+    this.deps.webhookChanged?.();
     return true;
   }
 
@@ -691,12 +708,14 @@ export class EmulatedBotApi {
     if (!this.deps.countedMethods.has(method)) return;
     const nowMs = Date.now();
     let retryAfter = this.deps.faults.stormRetryAfterSeconds(nowMs);
+    if (retryAfter === 0) retryAfter = this.deps.faults.floodRetryAfterSeconds(method, state.chat.id, nowMs);
     if (retryAfter === 0)
       retryAfter = this.deps.limiter.acquire(state.chat.id, state.chat.type !== "private", performance.now());
     if (retryAfter > 0) {
       this.deps.stats.tooManyRequests += 1;
       throw tooManyRequests(retryAfter);
     }
+    this.deps.faults.noteSent(method, state.chat.id);
     this.deps.stats.sent(state.chat.id, nowMs);
   }
 

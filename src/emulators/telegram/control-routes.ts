@@ -53,6 +53,13 @@ const fault = z.discriminatedUnion("kind", [
     durationMs: z.number().int().positive(),
     retryAfterSeconds: z.number().int().positive().optional(),
   }),
+  z.object({
+    kind: z.literal("floodWait"),
+    seconds: z.number().int().positive(),
+    method: z.string().optional(),
+    chatId: z.number().int().optional(),
+    afterCalls: z.number().int().nonnegative().optional(),
+  }),
 ]);
 const waitForMessage = z.object({
   chatId: z.number().int(),
@@ -100,6 +107,9 @@ export async function handleControlRequest(
         case "GET /control/chats":
           result = emulator.chatIds();
           break;
+        case "GET /control/webhook":
+          result = emulator.webhook() ?? null;
+          break;
         case "GET /control/stats":
           result = emulator.stats();
           break;
@@ -112,6 +122,7 @@ export async function handleControlRequest(
           if (f.kind === "fail") emulator.failNext(f);
           else if (f.kind === "slow") emulator.slowDown(f);
           else if (f.kind === "hang") emulator.hang(f);
+          else if (f.kind === "floodWait") emulator.floodWait(f);
           else emulator.storm429(f);
           result = true;
           break;

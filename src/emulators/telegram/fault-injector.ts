@@ -1,6 +1,7 @@
 /**
  * Faults a test can ask the emulated Bot API for: error answers, slow answers, requests held open,
- * and a 429 storm. Rules are matched in the order they were added; each has a count of calls left.
+ * a 429 storm, and a flood wait on one method or chat. Rules are matched in the order they were added;
+ * each has a count of calls left.
  */
 
 /** Options of {@link FaultInjector.failNext}. */
@@ -46,6 +47,21 @@ export interface Storm429Options {
   readonly retryAfterSeconds?: number;
 }
 
+/** Options of {@link FaultInjector.floodWait}. */
+export interface FloodWaitOptions {
+  /**
+   * Length of the wait once it begins, in seconds: the first refused call gets `retry_after` = this,
+   * later ones the seconds left (rounded up), as Telegram's flood control answers.
+   */
+  readonly seconds: number;
+  /** Only calls of this method (case-insensitive), e.g. "sendAudio"; every rate-counted method when absent. */
+  readonly method?: string;
+  /** Only sends into this chat; every chat when absent. */
+  readonly chatId?: number;
+  /** Matching calls that still go through before the wait begins. @defaultValue 0 */
+  readonly afterCalls?: number;
+}
+
 /** The control surface for faults. */
 export interface FaultInjector {
   /** The next `count` calls (optionally of one method) answer a 5xx. */
@@ -56,6 +72,11 @@ export interface FaultInjector {
   hang(options?: HangOptions): void;
   /** For a while every counted (rate-limited) call answers 429. */
   storm429(options: Storm429Options): void;
+  /**
+   * A flood wait: after `afterCalls` matching sends went through, every matching rate-counted call answers
+   * `429 Too Many Requests: retry after N` (with `parameters.retry_after`) until `seconds` have passed.
+   */
+  floodWait(options: FloodWaitOptions): void;
   /** Drops every fault rule and ends a storm. */
   clearFaults(): void;
 }
@@ -77,8 +98,18 @@ interface Rule {
   delayMs: number;
 }
 
+interface Flood {
+  method: string | undefined;
+  chatId: number | undefined;
+  seconds: number;
+  callsLeft: number;
+  /** Set when the wait began. */
+  until?: number;
+}
+
 export class FaultRules implements FaultInjector {
   private rules: Rule[] = [];
+  private floods: Flood[] = [];
   private stormUntil = 0;
   private stormRetryAfter: number | undefined;
 
@@ -123,9 +154,46 @@ export class FaultRules implements FaultInjector {
     this.stormRetryAfter = options.retryAfterSeconds;
   }
 
+  floodWait(options: FloodWaitOptions): void {
+    if (!(options.seconds > 0)) throw new Error("floodWait: seconds must be positive");
+    this.floods.push({
+      method: options.method?.toLowerCase(),
+      chatId: options.chatId,
+      seconds: options.seconds,
+      callsLeft: Math.max(0, options.afterCalls ?? 0),
+    });
+  }
+
   clearFaults(): void {
     this.rules = [];
+    this.floods = [];
     this.stormUntil = 0;
+  }
+
+  /**
+   * `retry_after` seconds for a rate-counted call of `method` (lower-case) into `chatId` under a flood
+   * wait, else 0. A wait whose calls-to-let-through are used up begins with this call.
+   */
+  floodRetryAfterSeconds(method: string, chatId: number, now: number): number {
+    let retryAfter = 0;
+    for (const flood of this.floods) {
+      if (!this.floodMatches(flood, method, chatId)) continue;
+      if (flood.until === undefined) {
+        if (flood.callsLeft > 0) continue;
+        flood.until = now + flood.seconds * 1000;
+      }
+      if (now < flood.until) retryAfter = Math.max(retryAfter, Math.ceil((flood.until - now) / 1000));
+    }
+    this.floods = this.floods.filter((f) => f.until === undefined || now < f.until);
+    return retryAfter;
+  }
+
+  /** Counts a rate-counted call that went through toward the floods that wait for it. */
+  noteSent(method: string, chatId: number): void {
+    for (const flood of this.floods) {
+      if (flood.until === undefined && flood.callsLeft > 0 && this.floodMatches(flood, method, chatId))
+        flood.callsLeft -= 1;
+    }
   }
 
   /** `retry_after` seconds while a storm lasts, else 0. */
@@ -155,6 +223,13 @@ export class FaultRules implements FaultInjector {
     }
     this.rules = this.rules.filter((r) => r.remaining > 0);
     return plan;
+  }
+
+  private floodMatches(flood: Flood, method: string, chatId: number): boolean {
+    return (
+      (flood.method === undefined || flood.method === method) &&
+      (flood.chatId === undefined || flood.chatId === chatId)
+    );
   }
 
   private add(rule: Rule): void {

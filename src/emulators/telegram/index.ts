@@ -13,6 +13,7 @@ export type { EmulatorStats } from "./call-stats.js";
 export type {
   FailNextOptions,
   FaultInjector,
+  FloodWaitOptions,
   HangOptions,
   SlowDownOptions,
   Storm429Options,

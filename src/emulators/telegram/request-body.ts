@@ -50,8 +50,16 @@ export async function readRequestParams(
       throw badRequest("multipart boundary is missing");
     }
     let parsed;
+    // The upload limit is for the whole request (file, thumbnail, fields and framing), not one part.
+    let total = 0;
+    const counted = (async function* () {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        yield chunk;
+      }
+    })();
     try {
-      parsed = await parseMultipart(req, boundary, {
+      parsed = await parseMultipart(counted, boundary, {
         maxFileBytes: limits.uploadLimitBytes,
         keepFileBytes: limits.keepFileBytes,
       });
@@ -61,7 +69,7 @@ export async function readRequestParams(
       }
       throw error;
     }
-    if (parsed.tooLarge) throw requestEntityTooLarge();
+    if (parsed.tooLarge || total > limits.uploadLimitBytes) throw requestEntityTooLarge();
     for (const [k, v] of parsed.fields) values[k] = v;
     return { values, files: parsed.files };
   }

@@ -15,6 +15,7 @@ import { handleControlRequest } from "./control-routes.js";
 import { FaultRules, type FaultInjector } from "./fault-injector.js";
 import { readRequestParams } from "./request-body.js";
 import { SendRateLimiter } from "./send-rate-limiter.js";
+import { WebhookSender } from "./webhook-sender.js";
 
 /** Options of {@link startTelegramEmulator}. */
 export interface TelegramEmulatorOptions {
@@ -43,7 +44,11 @@ export interface TelegramEmulatorOptions {
    * @defaultValue ["sendMessage", "sendAudio", "sendDocument", "editMessageText", "editMessageReplyMarkup"]
    */
   readonly countedMethods?: readonly string[];
-  /** Largest accepted file, in bytes: 50 MB like the cloud Bot API; a `--local` server allows 2000 MB. @defaultValue 50 * 1024 * 1024 */
+  /**
+   * Largest accepted upload request, in bytes: the whole multipart body (file, thumbnail and fields), as
+   * the cloud Bot API counts its 50 MB; a `--local` server allows 2000 MB. Above it: 413 "Request Entity
+   * Too Large". @defaultValue 50 * 1024 * 1024
+   */
   readonly uploadLimitBytes?: number;
   /** Keep uploaded bytes in memory so tests can read them with `file(fileId)`. @defaultValue false */
   readonly keepUploads?: boolean;
@@ -53,6 +58,13 @@ export interface TelegramEmulatorOptions {
   readonly botUsername?: string;
   /** Serve the control API over HTTP under `/control/` (for the demo and other processes). @defaultValue true */
   readonly httpControl?: boolean;
+  /**
+   * Once setWebhook was called, POST pending updates to the webhook URL (with the secret token header)
+   * as Telegram does. @defaultValue true
+   */
+  readonly deliverWebhooks?: boolean;
+  /** Pause before a failed webhook delivery is tried again (ms). @defaultValue 1000 */
+  readonly webhookRetryMs?: number;
 }
 
 /** Which button a person presses (see {@link Person.pressButton}). */
@@ -109,6 +121,8 @@ export interface TelegramEmulator extends FaultInjector {
   myCommands(scope?: unknown, languageCode?: string): { command: string; description: string }[];
   /** Updates queued and not yet confirmed by the bot. */
   pendingUpdates(): number;
+  /** The webhook as the last setWebhook left it (with the secret Telegram sends), or undefined. */
+  webhook(): { url: string; secretToken?: string } | undefined;
 
   /** Calls `listener` with every future event (the demo prints the chat from these); returns an unsubscribe. */
   onEvent(listener: (event: EmulatorEvent) => void): () => void;
@@ -179,6 +193,7 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
       }
     }
   };
+  let webhookSender: WebhookSender | undefined;
   const api = new EmulatedBotApi({
     token: options.token,
     botFirstName: options.botFirstName ?? "CD Collector",
@@ -188,7 +203,30 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
     stats,
     countedMethods: new Set((options.countedMethods ?? DEFAULT_COUNTED).map((m) => m.toLowerCase())),
     emit,
+    webhookChanged: () => webhookSender?.kick(),
   });
+  if (options.deliverWebhooks !== false) {
+    const sender = new WebhookSender({
+      target: () => api.webhookInfo(),
+      queue: api.updates,
+      retryMs: options.webhookRetryMs ?? 1000,
+      timeoutMs: 30_000,
+      onAttempt: (attempt) => {
+        if (!attempt.ok) api.recordWebhookError(attempt.error ?? "Wrong response from the webhook");
+        emit(() => ({
+          type: "webhook-attempt",
+          url: attempt.url,
+          updateId: attempt.update.update_id,
+          status: attempt.status,
+          ok: attempt.ok,
+          ...(attempt.error !== undefined ? { error: attempt.error } : {}),
+        }));
+        if (attempt.ok) emit(() => ({ type: "updates-confirmed", pending: api.updates.pendingCount }));
+      },
+    });
+    webhookSender = sender;
+    api.updates.onPush = () => sender.kick();
+  }
   const bodyLimits = {
     uploadLimitBytes: options.uploadLimitBytes ?? 50 * 1024 * 1024,
     keepFileBytes: options.keepUploads ?? false,
@@ -315,6 +353,7 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
     close() {
       closing ??= (async () => {
         closed = true;
+        webhookSender?.close();
         api.updates.close();
         for (const release of [...held]) release();
         await new Promise<void>((resolve) => {
@@ -346,6 +385,7 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
     file: (fileId) => api.file(fileId),
     myCommands: (scope, languageCode) => api.myCommands(scope, languageCode),
     pendingUpdates: () => api.updates.pendingCount,
+    webhook: () => api.webhookInfo(),
     waitFor: waitFor,
     onEvent(listener) {
       listeners.add(listener);
@@ -386,6 +426,7 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
     slowDown: (o) => faults.slowDown(o),
     hang: (o) => faults.hang(o),
     storm429: (o) => faults.storm429(o),
+    floodWait: (o) => faults.floodWait(o),
     clearFaults: () => faults.clearFaults(),
   };
   return emulator;

@@ -33,6 +33,8 @@ export class UpdateQueue {
   private nextId = 1;
   private allowed: Set<string> | undefined;
   private waiter: Waiter | undefined;
+  /** Called after an update was queued (the webhook sender listens here). */
+  onPush: (() => void) | undefined;
 
   /** Update types the bot asked for; undefined means Telegram's default set. */
   get allowedUpdates(): string[] | undefined {
@@ -55,7 +57,18 @@ export class UpdateQueue {
       clearTimeout(w.timer);
       w.resolve(this.peek(w.limit));
     }
+    this.onPush?.();
     return update;
+  }
+
+  /** The oldest pending update (what a webhook delivery sends next). */
+  first(): Update | undefined {
+    return this.items[this.head];
+  }
+
+  /** Confirms every update up to and including `updateId` (a webhook answered 2xx for it). */
+  ack(updateId: number): void {
+    this.confirm(updateId + 1);
   }
 
   /** Forgets every pending update (deleteWebhook/setWebhook with drop_pending_updates). */

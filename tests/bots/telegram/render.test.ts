@@ -1,6 +1,6 @@
 /** The summary a person reads when a job ends: reasons in plain words, never over Telegram's limit. */
 import { describe, expect, it } from "vitest";
-import { renderSummary } from "../../../src/bots/telegram/render.js";
+import { renderProgress, renderSummary } from "../../../src/bots/telegram/render.js";
 import type { JobView } from "../../../src/core/jobs/job-service.js";
 import type { CollectionResult, TrackResult } from "../../../src/core/jobs/schemas.js";
 
@@ -32,10 +32,11 @@ function view(result: Partial<CollectionResult>, stage: JobView["stage"] = "done
   };
 }
 
-const track = (index: number, extra: Partial<TrackResult>): TrackResult => ({
-  index,
-  trackId: `t${index}`,
-  title: `Song ${index}`,
+/** A track result at `position` (1-based, as a person counts; results keep a 0-based index). */
+const track = (position: number, extra: Partial<TrackResult>): TrackResult => ({
+  index: position - 1,
+  trackId: `t${position}`,
+  title: `Song ${position}`,
   artists: ["Artist"],
   outcome: "done",
   warnings: [],
@@ -110,5 +111,25 @@ describe("renderSummary", () => {
     const text = renderSummary(view({ outcome: "failed", tracks }, "failed"), extras);
     expect(text.length).toBeLessThanOrEqual(4096);
     expect(text).toContain("cut: too long");
+  });
+
+  it("counts tracks from 1 and shows a wait for YouTube with the time it ends", () => {
+    const until = Date.UTC(2026, 10, 26, 15, 5);
+    const text = renderProgress({
+      jobId: "ab3def7",
+      stage: "downloading",
+      percent: 10,
+      total: 6,
+      done: 0,
+      failed: 0,
+      needsReview: 0,
+      current: { index: 0, title: "Über den Fjord", artists: ["Nordlys"], step: "waiting", percent: 0 },
+      waiting: { until, reason: "YouTube asked us to slow down" },
+    });
+    expect(text).toContain("Track 1/6: Über den Fjord — Nordlys (waiting)");
+    expect(text).toMatch(
+      /⏸ YouTube asked us to slow down: downloads continue around (2026-11-26 )?15:05 UTC\. No track is lost\./u,
+    );
+    expect(text).not.toContain("left");
   });
 });

@@ -16,6 +16,8 @@ import { createJobService, type JobService } from "../../../src/core/jobs/job-se
 import { silentLogger } from "../../../src/core/log.js";
 import { createMetrics, type Metrics } from "../../../src/core/metrics.js";
 import { createRedis } from "../../../src/core/redis.js";
+import { createKeys } from "../../../src/core/jobs/keys.js";
+import { createServicePauses } from "../../../src/core/service-pauses.js";
 import { testRedisUrl, uniquePrefix } from "../../helpers/redis.js";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -72,6 +74,7 @@ function buildHttpFixture(options: Parameters<typeof createHttpFixture>[0] = {})
     ready: () => Promise.resolve({ ready: true, reasons: [] }),
     jobs,
     burn,
+    pauses: createServicePauses(redis, createKeys(prefix)),
     version: "9.9.9-test",
     ...options.deps,
   });

@@ -5,7 +5,7 @@ import { UserFacingError } from "../../../src/core/errors.js";
 import { dataPaths } from "../../../src/core/jobs/workers.js";
 import { subscribeProgress } from "../../../src/core/jobs/progress-broker.js";
 import { createRedis } from "../../../src/core/redis.js";
-import { expectedVideoId } from "../../../src/emulators/audio-source/index.js";
+import { expectedVideoId, videoIdFor } from "../../../src/emulators/audio-source/index.js";
 import { catalogTrackToTrack, shortAlbum, shortAlbums } from "../../../src/emulators/spotify/index.js";
 import type { ProgressEvent } from "../../../src/core/jobs/schemas.js";
 import { createTestPipeline, type TestPipeline } from "../../helpers/pipeline.js";
@@ -76,7 +76,9 @@ describe("cancel, failures and limits", () => {
   it("fails one track whose source answers 404 alone, with its reason, and finishes the rest", async () => {
     p = await createTestPipeline();
     const broken = catalogTrackToTrack(shortAlbums[1]!.tracks[3]!, p.stack.spotify.url);
-    p.stack.audio.control.failAudio(expectedVideoId(broken), 404);
+    // Every confident upload of the recording is gone: the album's and the single's.
+    const uploads = [expectedVideoId(broken), videoIdFor(broken.id, "single")];
+    for (const id of uploads) p.stack.audio.control.failAudio(id, 404);
     await p.startWorkers();
     const { job } = await p.jobs.submit({ owner, ref: refOf(shortAlbums[1]!.id) });
     const end = await p.waitForEnd(job.id, 90_000);
@@ -85,8 +87,8 @@ describe("cancel, failures and limits", () => {
     expect(failed.map((t) => t.title)).toEqual([broken.title]);
     expect(failed[0]!.reason).toMatch(/unavailable/i);
     expect(end.result!.tracks.filter((t) => t.outcome === "done")).toHaveLength(9);
-    // Permanent: the broken recording was fetched by one attempt only (the generic extractor asks twice at most).
-    expect(p.stack.audio.stats.audioRequests[expectedVideoId(broken)] ?? 0).toBeLessThanOrEqual(2);
+    // Permanent: each upload was fetched by one attempt only (the generic extractor asks twice at most).
+    for (const id of uploads) expect(p.stack.audio.stats.audioRequests[id] ?? 0).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it("sees only its own jobs, and answers the limits in plain words", async () => {

@@ -20,6 +20,7 @@ import {
   videoIdFor,
   type AudioSource,
 } from "../../../src/emulators/audio-source/index.js";
+import { youtubeRefusal, type YouTubeFault } from "../../../src/emulators/audio-source/youtube-faults.js";
 import { audioCacheDir, makeTrack, tempDir } from "./fixtures.js";
 
 /** Command lines of running yt-dlp / ffmpeg processes that mention `marker`. */
@@ -77,6 +78,28 @@ describe("yt-dlp against the local audio stand-in", () => {
       expect((err as YtDlpError).permanent).toBe(true);
       expect((err as YtDlpError).userMessage).toMatch(/unavailable/);
       expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      source.control.failAudio(id, undefined);
+      cleanup();
+    }
+  });
+
+  it("meets YouTube's refusals through the real yt-dlp run by the wrapper, and a real 403 on the media", async () => {
+    const wrapped = createYtDlp({
+      path: path.join(process.cwd(), "tests/helpers/yt-dlp-as-youtube.mjs"),
+      source: { kind: "local", baseUrl: source.url },
+      maxFileMb: 50,
+    });
+    const id = expectedVideoId(track);
+    const { dir, cleanup } = tempDir("ytdl-youtube");
+    try {
+      source.control.youtube.next("session_limit", 1);
+      await expect(wrapped.download(id, { dir })).rejects.toMatchObject({ kind: "session_limited" });
+      // The refusal was used up: the same download now goes through the real yt-dlp.
+      const ok = await wrapped.download(id, { dir });
+      expect(ok.bytes).toBeGreaterThan(1000);
+      source.control.failAudio(id, 403);
+      await expect(wrapped.download(id, { dir })).rejects.toMatchObject({ kind: "forbidden" });
     } finally {
       source.control.failAudio(id, undefined);
       cleanup();
@@ -174,6 +197,25 @@ describe("yt-dlp against the local audio stand-in", () => {
 });
 
 describe("yt-dlp helpers", () => {
+  it("classifies YouTube's 2026 refusals before any generic pattern: passing causes are not failures", () => {
+    // The texts real yt-dlp prints (sources in src/emulators/audio-source/youtube-faults.ts).
+    const expected: Record<YouTubeFault, [kind: string, permanent: boolean]> = {
+      session_limit: ["session_limited", false],
+      bot_check: ["bot_check", false],
+      format_unavailable: ["format_unavailable", true],
+      removed: ["unavailable", true],
+      private: ["unavailable", true],
+    };
+    for (const [fault, [kind, permanent]] of Object.entries(expected)) {
+      const { stderr } = youtubeRefusal(fault as YouTubeFault, "dQw4w9WgXcQ");
+      const err = classifyYtDlpError(stderr);
+      expect([err.kind, err.permanent], fault).toEqual([kind, permanent]);
+    }
+    // "unable to download video data: HTTP Error 403: Forbidden" (#15712): retried, not "unavailable".
+    const forbidden = classifyYtDlpError("ERROR: unable to download video data: HTTP Error 403: Forbidden");
+    expect([forbidden.kind, forbidden.permanent]).toEqual(["forbidden", false]);
+  });
+
   it("classifies typical failures with retry advice", () => {
     const cases: [string, string, boolean][] = [
       [

@@ -77,8 +77,20 @@ describe("api provider", () => {
     ]);
   });
 
-  it("reads a playlist of 170 tracks over two pages, numbering tracks by position", async () => {
-    const collection = await provider().resolve(spotifyRef("playlist", bigPlaylist.id));
+  it("makes no request at all for a playlist under client credentials (every /items answers 403 in 2026)", async () => {
+    // FACTS.md, Spotify: "Plan for 403 as the normal answer and go to the embed page without spending calls."
+    const err = await failure(provider().resolve(spotifyRef("playlist", roadTripPlaylist.id)));
+    expect(err.failure).toBe("skipped");
+    expect(err.userReason).not.toMatch(/someone else|your|private/i);
+    expect(emu.control.counts.api + emu.control.counts.token).toBe(0);
+  });
+
+  it("reads a playlist of 170 tracks over two pages with the owner's authorisation, numbering tracks by position", async () => {
+    // The seam for a future admin authorisation: both the stand-in and the provider must opt in.
+    emu.control.setOwnerAuthorised(true);
+    const collection = await provider({ ownerAuthorised: true }).resolve(
+      spotifyRef("playlist", bigPlaylist.id),
+    );
     expect(collection.tracks).toHaveLength(bigPlaylist.tracks.length);
     expect(collection.tracks.map((t) => t.id)).toEqual(bigPlaylist.tracks.map((t) => t.id));
     expect(collection.tracks[169]).toMatchObject({ trackNumber: 170, isrc: bigPlaylist.tracks[169]!.isrc });
@@ -95,7 +107,8 @@ describe("api provider", () => {
   });
 
   it("asks for one token for many calls", async () => {
-    const p = provider();
+    emu.control.setOwnerAuthorised(true);
+    const p = provider({ ownerAuthorised: true });
     await Promise.all([
       p.resolve(spotifyRef("track", explicitTwin.id)),
       p.resolve(spotifyRef("playlist", roadTripPlaylist.id)),
@@ -113,7 +126,10 @@ describe("api provider", () => {
   });
 
   it("keeps the reason when a playlist is not the owner's (403)", async () => {
-    const err = await failure(provider().resolve(spotifyRef("playlist", notOwnedPlaylist.id)));
+    emu.control.setOwnerAuthorised(true);
+    const err = await failure(
+      provider({ ownerAuthorised: true }).resolve(spotifyRef("playlist", notOwnedPlaylist.id)),
+    );
     expect(err.failure).toBe("forbidden");
     expect(err.userReason).toBe(
       "Spotify's Web API only lets this bot read playlists its owner created or collaborates on, and this one is someone else's.",
@@ -121,7 +137,9 @@ describe("api provider", () => {
   });
 
   it("says editorial playlists are closed without asking Spotify", async () => {
-    const err = await failure(provider().resolve(spotifyRef("playlist", editorialPlaylist.id)));
+    const err = await failure(
+      provider({ ownerAuthorised: true }).resolve(spotifyRef("playlist", editorialPlaylist.id)),
+    );
     expect(err.failure).toBe("closed");
     expect(err.userReason).toContain("Spotify's own editorial playlists");
     expect(emu.control.counts.api + emu.control.counts.token).toBe(0);
@@ -155,6 +173,23 @@ describe("api provider", () => {
     expect(err.failure).toBe("quota");
     expect(err.userReason).toBe(
       "This bot's Spotify Web API quota is used up (QUOTA_EXCEEDED); Spotify says to come back in about 24 h.",
+    );
+  });
+
+  it("tells the Premium-lapse 403 from a plain one, without blaming the link", async () => {
+    // FACTS.md, Spotify: every call answers 403 "Active premium subscription required for the owner of
+    // the app" (LavaSrc #334, spotDL #2634): an operator problem, not the person's link.
+    emu.control.setPremiumLapsed(true);
+    const err = await failure(provider().resolve(spotifyRef("track", explicitTwin.id)));
+    expect(err.failure).toBe("premium_lapsed");
+    expect(err.message).toContain("Active premium subscription required for the owner of the app");
+    expect(err.userReason).toBe(
+      "Spotify's Web API is switched off for this bot until its admin renews the Spotify account behind it; your link is fine.",
+    );
+    emu.control.setPremiumLapsed(false);
+    emu.control.failNext({ status: 403 });
+    expect((await failure(provider().resolve(spotifyRef("track", explicitTwin.id)))).failure).toBe(
+      "forbidden",
     );
   });
 

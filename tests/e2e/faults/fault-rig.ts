@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { expect } from "vitest";
+import type { BotTuning } from "../../../src/bots/telegram/index.js";
 import { startService, type Service } from "../../../src/commands/service.js";
 import { expectedVideoId } from "../../../src/emulators/audio-source/index.js";
 import { catalogTrackToTrack } from "../../../src/emulators/spotify/index.js";
@@ -55,6 +56,8 @@ export interface RigOptions {
   dataDir?: string;
   /** Start a Telegram emulator (needed for roles bot and all). */
   telegram?: boolean;
+  /** Bot tuning merged over the rig's short per-call deadlines (e.g. a lower auto-retry cap). */
+  botTuning?: BotTuning;
 }
 
 export interface Rig {
@@ -140,6 +143,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
         stopTimeoutMs: 3000,
         apiCallTimeoutMs: 4000,
         apiUploadTimeoutMs: 8000,
+        ...options.botTuning,
       },
     });
   } catch (err) {

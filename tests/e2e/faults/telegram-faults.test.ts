@@ -1,7 +1,9 @@
 /**
- * The Telegram Bot API misbehaving while a job runs: 5xx answers, calls that never answer, and a 429
- * storm (10 s in the default run; the one-minute storm of the issue with CDC_LONG_FAULTS=1). Whatever
- * happens, the job ends and the person gets exactly one summary, one final status and each track once.
+ * The Telegram Bot API misbehaving while a job runs: 5xx answers, calls that never answer, a 429
+ * storm (10 s in the default run; the one-minute storm of the issue with CDC_LONG_FAULTS=1), and a flood
+ * wait on uploads longer than auto-retry's cap in the middle of the delivery (20 s against a 5 s cap;
+ * 90 s against the production 60 s with CDC_LONG_FAULTS=1). Whatever happens, the job ends and the person
+ * gets exactly one summary, one final status and each track once, in order.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { shortAlbum } from "../../../src/emulators/spotify/index.js";
@@ -95,4 +97,62 @@ describe("Telegram faults", () => {
   it("a 10 s 429 storm: everything is sent once the storm ends", () => storm(10_000), 150_000);
 
   it.skipIf(!longFaults)("a one-minute 429 storm (CDC_LONG_FAULTS=1)", () => storm(60_000), 240_000);
+
+  /**
+   * After three uploads Telegram wants `seconds` before the next sendAudio into the chat, more than
+   * auto-retry waits (`capSeconds`, or the production default of 60 s): the rest of the tracks must still
+   * come, after the wait, in order, and the person is told once which ones and roughly when.
+   */
+  const floodWait = async (seconds: number, capSeconds: number | undefined, about: string) => {
+    rig = await startRig({
+      role: "all",
+      telegram: true,
+      ...(capSeconds !== undefined ? { botTuning: { maxRetryDelaySeconds: capSeconds } } : {}),
+    });
+    const tg = rig.tg!;
+    tg.floodWait({ method: "sendAudio", chatId: alice.id, seconds, afterCalls: 3 });
+    const sentAt: number[] = [];
+    const off = tg.onEvent((e) => {
+      if (e.type === "message-sent" && e.chatId === alice.id && e.entry.kind === "audio")
+        sentAt.push(Date.now());
+    });
+    try {
+      const jobId = await rig.requestByChat(link);
+      const end = await rig.waitForEnd(jobId, 60_000);
+      expect(end.stage).toBe("done");
+      await expectToldOnce(rig, jobId, seconds * 1000 + 90_000);
+      const chat = tg.transcript(alice.id);
+      const titles = chat.filter((m) => m.kind === "audio").map((m) => m.audio!.title);
+      expect(titles).toEqual(shortAlbum.tracks.map((t) => t.title));
+      const notices = chat.filter((m) => m.text.startsWith("Telegram asked me to slow down"));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]!.text).toMatch(
+        new RegExp(
+          `^Telegram asked me to slow down; tracks 4–${trackCount} of “.+” will follow in ${about}\\.$`,
+        ),
+      );
+      // The notice sits between the third and the fourth track; the fourth waited for Telegram.
+      const kinds = chat.map((m) =>
+        m.kind === "audio" ? "audio" : m.text.startsWith("Telegram asked") ? "notice" : "text",
+      );
+      const firstAudio = kinds.indexOf("audio");
+      expect(kinds.slice(firstAudio, firstAudio + 5)).toEqual(["audio", "audio", "audio", "notice", "audio"]);
+      expect(sentAt[3]! - sentAt[2]!).toBeGreaterThanOrEqual((seconds - 1) * 1000);
+      await expectCleanEnd(end, rig.config, rig.config.redis.url);
+    } finally {
+      off();
+    }
+  };
+
+  it(
+    "a 20 s flood wait on uploads mid-delivery (auto-retry cap 5 s): every track comes, once, in order",
+    () => floodWait(20, 5, "about 20 seconds"),
+    180_000,
+  );
+
+  it.skipIf(!longFaults)(
+    "a 90 s flood wait on uploads mid-delivery (production cap 60 s, CDC_LONG_FAULTS=1)",
+    () => floodWait(90, undefined, "about 2 minutes"),
+    300_000,
+  );
 });

@@ -136,9 +136,12 @@ describe("InnerTube search stand-in, read by youtubei.js", () => {
     expect(artistRun && "endpoint" in artistRun ? artistRun.endpoint?.payload?.browseId : undefined).toBe(
       variantOf(rick, "official").artists[0]!.channelId,
     );
-    // The card's "More from YouTube" rows: the official video of the same recording.
-    expect(items(card).map((i) => [i.id, i.item_type])).toEqual([[variantOf(rick, "long").id, "video"]]);
-    expect(items(search.songs).map((i) => i.id)).toEqual([expectedVideoId(rick)]);
+    // The card's "More from YouTube" rows: the same recording as a single, and its official video.
+    expect(items(card).map((i) => [i.id, i.item_type])).toEqual([
+      [variantOf(rick, "single").id, "song"],
+      [variantOf(rick, "long").id, "video"],
+    ]);
+    expect(items(search.songs).map((i) => i.id)).toEqual([expectedVideoId(rick), idOf("single")]);
 
     const both = await yt.music.search("GBUM71029604");
     const duetCard = both.contents?.firstOfType(YTNodes.MusicCardShelf);
@@ -150,7 +153,7 @@ describe("InnerTube search stand-in, read by youtubei.js", () => {
     const search = await yt.music.search(rickText, { type: "song" });
     const rows = items(search.songs);
     const official = variantOf(rick, "official");
-    expect(rows.map((r) => r.id)).toEqual((["official", "slowed", "emulation"] as const).map(idOf));
+    expect(rows.map((r) => r.id)).toEqual((["official", "single", "slowed", "emulation"] as const).map(idOf));
     expect(rows.every((r) => r.item_type === "song" && videoType(r) === "MUSIC_VIDEO_TYPE_ATV")).toBe(true);
     expect(rows[0]).toMatchObject({
       id: expectedVideoId(rick),
@@ -159,10 +162,14 @@ describe("InnerTube search stand-in, read by youtubei.js", () => {
       duration: { text: "3:33", seconds: 213 },
     });
     expect(names(rows[0]!.artists)).toEqual(official.artists);
-    expect(names(rows[1]!.artists).map((a) => a.name)).toEqual(["moonlit edits"]);
-    expect(rows[1]!.album?.name).toBe(`${rick.title} (Slowed + Reverb)`);
+    // The same recording again as a single: same artists and length, its own album.
+    expect(names(rows[1]!.artists)).toEqual(official.artists);
+    expect(rows[1]!.album?.name).toBe(`${rick.title} (Single)`);
+    expect(rows[1]!.duration?.seconds).toBe(213);
+    expect(names(rows[2]!.artists).map((a) => a.name)).toEqual(["moonlit edits"]);
+    expect(rows[2]!.album?.name).toBe(`${rick.title} (Slowed + Reverb)`);
     // The decoy a naive scorer picks: an ATV "song", the title and artist words, the same length ±1 s.
-    const emulation = rows[2]!;
+    const emulation = rows[3]!;
     expect(emulation.title).toBe(`${rick.title} (8-Bit Rick Astley Emulation)`);
     expect(names(emulation.artists).map((a) => a.name)).toEqual(["8-Bit Arcade"]);
     expect(Math.abs(emulation.duration!.seconds - 213)).toBe(1);
@@ -189,9 +196,12 @@ describe("InnerTube search stand-in, read by youtubei.js", () => {
 
   it("pages a filtered shelf with continuations, ending in an empty one", async () => {
     const first = await ytPaged.music.search(rickText, { type: "song" });
-    expect(items(first.songs).map((r) => r.id)).toEqual([idOf("official"), idOf("slowed")]);
+    expect(items(first.songs).map((r) => r.id)).toEqual([idOf("official"), idOf("single")]);
     const second = await first.getContinuation();
-    expect(items(second.contents).map((r) => [r.id, r.item_type])).toEqual([[idOf("emulation"), "song"]]);
+    expect(items(second.contents).map((r) => [r.id, r.item_type])).toEqual([
+      [idOf("slowed"), "song"],
+      [idOf("emulation"), "song"],
+    ]);
     expect(second.has_continuation).toBe(false);
 
     const whole = await yt.music.search(rickText, { type: "video" });
@@ -253,7 +263,7 @@ describe("InnerTube search stand-in, read by youtubei.js", () => {
       503,
       { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } },
     ]);
-    expect(items((await yt.music.search(rickText, { type: "song" })).songs)).toHaveLength(3);
+    expect(items((await yt.music.search(rickText, { type: "song" })).songs)).toHaveLength(4);
     expect(source.stats.searches - asked).toBe(4);
   });
 

@@ -42,6 +42,7 @@ describe("audio source stand-in", () => {
       long: "KsLsrh3KvCE",
       lyric: "meLKwECwLFp",
       emulation: "_e1--iksD5K",
+      single: "eOf6I8lbi-4",
     });
     const by = Object.fromEntries(all.map((v) => [v.variant, v]));
     expect(by.official).toMatchObject({

@@ -16,6 +16,8 @@ import {
   japaneseAlbum,
   notOwnedPlaylist,
   playlists,
+  premiumLapsedMessage,
+  roadTripPlaylist,
   shortLinkCodes,
   startSpotifyEmulator,
   tracksById,
@@ -163,7 +165,8 @@ describe("web api", () => {
     expect(await tooMany.json()).toEqual({ error: { status: 400, message: "Invalid limit" } });
   });
 
-  it("pages playlist items whose rows say item, 100 at most", async () => {
+  it("pages playlist items whose rows say item, 100 at most (with the opt-in owner authorisation)", async () => {
+    emu.control.setOwnerAuthorised(true);
     const t = await token();
     const playlist = (await (await api(`/playlists/${bigPlaylist.id}`, t)).json()) as {
       items: Page<{ item: TrackJson; track?: unknown }>;
@@ -181,12 +184,53 @@ describe("web api", () => {
   });
 
   it("forbids playlists the app owner does not own and hides editorial ones", async () => {
+    emu.control.setOwnerAuthorised(true);
     const t = await token();
     const forbidden = await api(`/playlists/${notOwnedPlaylist.id}/items`, t);
     expect(forbidden.status).toBe(403);
     expect((await api(`/playlists/${editorialPlaylist.id}`, t)).status).toBe(404);
     expect((await api(`/tracks/notAnId`, t)).status).toBe(400);
     expect((await api(`/tracks/${"x".repeat(22)}`, t)).status).toBe(404);
+  });
+
+  it("answers 403 to every playlist under client credentials, even the app owner's own (2026 rules)", async () => {
+    // FACTS.md, Spotify: "A client-credentials token has no user, so under those rules every playlist's
+    // `/items` answers 403 in development mode (reports: navispot PR #24, smudge PR #113, spoton #119)".
+    const t = await token();
+    for (const playlist of [bigPlaylist, roadTripPlaylist, notOwnedPlaylist]) {
+      const items = await api(`/playlists/${playlist.id}/items?limit=100`, t);
+      expect(items.status).toBe(403);
+      expect(await items.json()).toEqual({ error: { status: 403, message: "Forbidden" } });
+      expect((await api(`/playlists/${playlist.id}`, t)).status).toBe(403);
+    }
+    // The explicit opt-in (a future owner authorisation) opens the owner's own playlists only.
+    emu.control.setOwnerAuthorised(true);
+    expect((await api(`/playlists/${roadTripPlaylist.id}/items`, t)).status).toBe(200);
+    expect((await api(`/playlists/${notOwnedPlaylist.id}/items`, t)).status).toBe(403);
+    emu.control.setOwnerAuthorised(false);
+    expect((await api(`/playlists/${roadTripPlaylist.id}/items`, t)).status).toBe(403);
+  });
+
+  it("answers every Web API call with the Premium-lapse 403 while told to, then recovers", async () => {
+    // FACTS.md, Spotify: "When the app owner's Premium lapses, every call (even `GET /v1/tracks/{id}`)
+    // answers 403 "Active premium subscription required for the owner of the app" (LavaSrc #334, spotDL #2634)".
+    expect(premiumLapsedMessage).toBe("Active premium subscription required for the owner of the app");
+    emu.control.setPremiumLapsed(true);
+    const t = await token(); // tokens are still issued
+    for (const path of [
+      `/tracks/${explicitTwin.id}`,
+      `/albums/${demoAlbum.id}`,
+      `/albums/${demoAlbum.id}/tracks`,
+      `/playlists/${bigPlaylist.id}/items`,
+    ]) {
+      const res = await api(path, t);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({
+        error: { status: 403, message: "Active premium subscription required for the owner of the app" },
+      });
+    }
+    emu.control.setPremiumLapsed(false);
+    expect((await api(`/tracks/${explicitTwin.id}`, t)).status).toBe(200);
   });
 
   it("injects 429 with Retry-After and QUOTA_EXCEEDED on demand, then recovers", async () => {
@@ -222,7 +266,23 @@ describe("embed pages, images and short links", () => {
       uri: `spotify:track:${bigPlaylist.tracks[0]!.id}`,
       title: bigPlaylist.tracks[0]!.title,
     });
-    expect((await fetch(`${emu.url}/embed/album/${"x".repeat(22)}`)).status).toBe(404);
+    // `__NEXT_DATA__` is the page's last <script> (FACTS.md, Spotify).
+    expect(html.lastIndexOf("<script")).toBe(html.indexOf('<script id="__NEXT_DATA__"'));
+  });
+
+  it("answers an unknown or private id with HTTP 200 and status 404 in __NEXT_DATA__, no state", async () => {
+    // FACTS.md, Spotify: "an unknown or private id answers **HTTP 200** with `props.pageProps.status: 404`
+    // and no `state`".
+    for (const kind of ["album", "playlist", "track"]) {
+      const res = await fetch(`${emu.url}/embed/${kind}/${"x".repeat(22)}`);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      const json = /<script id="__NEXT_DATA__" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1];
+      const pageProps = (JSON.parse(json!) as { props: { pageProps: Record<string, unknown> } }).props
+        .pageProps;
+      expect(pageProps.status).toBe(404);
+      expect(pageProps).not.toHaveProperty("state");
+    }
   });
 
   it("serves a real 300x300 JPEG cover", async () => {

@@ -1,0 +1,201 @@
+/**
+ * Deliveries that Telegram makes wait, and uploads near the limit, as the person sees them in the
+ * stand-in. A flood wait longer than auto-retry's cap (here 20 s against a 5 s cap; the fault suite
+ * runs 90 s against the production 60 s) used to drop the rest of the audio messages: now they all come,
+ * once each, in order, after the wait, and the person is told once what is still coming. The same holds
+ * across a bot restart during the wait (the outbox is in Redis) and for 5xx answers that outlast
+ * auto-retry. A track whose file and thumbnail would not fit in one upload request is not uploaded.
+ */
+import { Api, GrammyError, InputFile } from "grammy";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmulatorEvent, TranscriptEntry } from "../../../src/emulators/telegram/index.js";
+import { eventually } from "../../helpers/processes.js";
+import {
+  alice,
+  audioMessages,
+  bob,
+  carol,
+  counterValue,
+  createBotHarness,
+  deliverJob,
+  finishedJob,
+  token,
+  type BotHarness,
+} from "./bot-harness.js";
+
+const still = /Telegram (asked me to slow down|is having trouble right now)/;
+const songs = (n: number, bytes = 40_000) =>
+  Array.from({ length: n }, (_, i) => ({ title: `Song ${i + 1}`, bytes: bytes + i }));
+
+describe("telegram deliveries that must wait, and the upload limit", () => {
+  let h: BotHarness;
+  const sentAt = new Map<number, number>();
+  beforeAll(async () => {
+    h = await createBotHarness({
+      // auto-retry waits out at most 5 s and tries a 5xx once more; the first pause after 5xx is 2 s.
+      tuning: { maxRetryDelaySeconds: 5, maxRetryAttempts: 1 },
+      deliveryServerErrorDelayMs: 2000,
+      // Telegram's limit counted in whole requests, 1 MB here so the files stay small.
+      telegram: { uploadLimitMb: 1 },
+      emulator: { uploadLimitBytes: 1_000_000 },
+    });
+    h.tg.onEvent((e: EmulatorEvent) => {
+      if (e.type === "message-sent") sentAt.set(e.entry.messageId * 1e7 + e.chatId, Date.now());
+    });
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  const at = (m: TranscriptEntry) => sentAt.get(m.messageId * 1e7 + m.chatId)!;
+
+  it("a 20 s flood wait mid-delivery (cap 5 s): every track arrives once, in order, and the person is told once", async () => {
+    const view = await finishedJob(h, {
+      title: "Eight Songs",
+      tracks: songs(8),
+      owner: alice.id,
+      cover: true,
+    });
+    // Telegram lets three uploads through, then wants 20 s before the next sendAudio into Alice's chat.
+    h.tg.floodWait({ method: "sendAudio", chatId: alice.id, seconds: 20, afterCalls: 3 });
+    await deliverJob(h, view, alice);
+
+    const notice = await h.nextMessage(alice.id, still, 30_000);
+    expect(notice.text).toBe(
+      "Telegram asked me to slow down; tracks 4–8 of “Eight Songs” will follow in about 20 seconds.",
+    );
+    // The delivery did not sit in the wait: the relay is done with the job while the tracks wait.
+    expect(await eventually(async () => !(await h.p.jobs.relays()).has(view.id), 5000)).toBe(true);
+    expect(audioMessages(h.tg, alice.id)).toHaveLength(3);
+
+    expect(await eventually(() => audioMessages(h.tg, alice.id).length >= 8, 60_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500)); // a duplicate would show up now
+    const chat = h.tg.transcript(alice.id);
+    const audios = audioMessages(h.tg, alice.id);
+    expect(audios.map((a) => a.audio!.title)).toEqual(songs(8).map((s) => s.title));
+    expect(new Set(audios.map((a) => a.audio!.fileId)).size).toBe(8);
+    expect(audios.every((a) => a.audio!.uploaded && a.audio!.hasThumbnail)).toBe(true);
+    expect(chat.filter((m) => still.test(m.text))).toHaveLength(1);
+    expect(chat.filter((m) => m.text.includes(`(job ${view.id})`))).toHaveLength(1);
+    // Order in the chat: summary, tracks 1-3, the notice, tracks 4-8; the 4th came after the wait.
+    const order = chat.map((m) =>
+      m.kind === "audio" ? m.audio!.title! : still.test(m.text) ? "notice" : "text",
+    );
+    expect(order.slice(-10)).toEqual([
+      "text",
+      "Song 1",
+      "Song 2",
+      "Song 3",
+      "notice",
+      "Song 4",
+      "Song 5",
+      "Song 6",
+      "Song 7",
+      "Song 8",
+    ]);
+    expect(at(audios[3]!) - at(audios[2]!)).toBeGreaterThanOrEqual(19_000);
+    expect(
+      await counterValue(h.metrics, "cdc_telegram_api_errors_total", {
+        method: "sendAudio",
+        code: "rescheduled",
+      }),
+    ).toBe(1);
+  }, 120_000);
+
+  it("a bot restart during the wait: the next bot sends the rest from the outbox, none twice", async () => {
+    const view = await finishedJob(h, { title: "Six Songs", tracks: songs(6), owner: bob.id });
+    h.tg.floodWait({ method: "sendAudio", chatId: bob.id, seconds: 15, afterCalls: 2 });
+    await deliverJob(h, view, bob);
+    const notice = await h.nextMessage(bob.id, still, 30_000);
+    expect(notice.text).toBe(
+      "Telegram asked me to slow down; tracks 3–6 of “Six Songs” will follow in about 15 seconds.",
+    );
+    await h.restart();
+
+    expect(await eventually(() => audioMessages(h.tg, bob.id).length >= 6, 60_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    const audios = audioMessages(h.tg, bob.id);
+    expect(audios.map((a) => a.audio!.title)).toEqual(songs(6).map((s) => s.title));
+    const chat = h.tg.transcript(bob.id);
+    expect(chat.filter((m) => still.test(m.text))).toHaveLength(1);
+    expect(chat.filter((m) => m.text.includes(`(job ${view.id})`))).toHaveLength(1);
+    // Nothing is left queued for the chat.
+    const keys = await h.p.redis.keys(`${h.p.config.redis.prefix}:x:tg:outbox*`);
+    expect(keys).toEqual([]);
+  }, 120_000);
+
+  it("5xx answers that outlast auto-retry: the rest is sent later, the person is told once", async () => {
+    const view = await finishedJob(h, { title: "Five Songs", tracks: songs(5), owner: carol.id });
+    // Two 502s on the third upload: auto-retry tries once more (after 3 s), then gives up.
+    let uploads = 0;
+    const armed = h.tg.onEvent((e: EmulatorEvent) => {
+      if (e.type === "message-sent" && e.chatId === carol.id && e.entry.kind === "audio" && ++uploads === 2) {
+        h.tg.failNext({ method: "sendAudio", status: 502, count: 2 });
+      }
+    });
+    try {
+      await deliverJob(h, view, carol);
+      const notice = await h.nextMessage(carol.id, still, 30_000);
+      expect(notice.text).toBe(
+        "Telegram is having trouble right now; tracks 3–5 of “Five Songs” will follow in about 2 seconds.",
+      );
+      expect(await eventually(() => audioMessages(h.tg, carol.id).length >= 5, 60_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(audioMessages(h.tg, carol.id).map((a) => a.audio!.title)).toEqual(songs(5).map((s) => s.title));
+      expect(h.tg.transcript(carol.id).filter((m) => still.test(m.text))).toHaveLength(1);
+      expect(
+        await counterValue(h.metrics, "cdc_telegram_api_errors_total", { method: "sendAudio", code: "502" }),
+      ).toBe(2);
+    } finally {
+      armed();
+    }
+  }, 120_000);
+
+  it("the stand-in counts the whole upload request: a file that fits alone is refused with its thumbnail", async () => {
+    const dave = { id: 1004, firstName: "Dave" };
+    h.tg.openPrivateChat(dave);
+    const api = new Api(token, { apiRoot: h.tg.apiRoot });
+    const audio = Buffer.alloc(900_000, 1);
+    const alone = await api.sendAudio(dave.id, new InputFile(audio, "long.mp3"));
+    expect(alone.audio?.file_size).toBe(900_000);
+    const refused: unknown = await api
+      .sendAudio(dave.id, new InputFile(audio, "long.mp3"), {
+        thumbnail: new InputFile(Buffer.alloc(150_000, 2), "cover.jpg"),
+      })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(GrammyError);
+    expect((refused as GrammyError).error_code).toBe(413);
+    expect((refused as GrammyError).description).toBe("Request Entity Too Large");
+  });
+
+  it("an audio whose file and thumbnail would exceed the limit is not uploaded, and the person is told", async () => {
+    const erin = { id: 1005, firstName: "Erin" };
+    const uploadsBefore = h.tg.stats().uploads.count;
+    const rejectedBefore = h.tg.stats().uploadsRejected;
+    const view = await finishedJob(h, {
+      title: "Near The Line",
+      owner: erin.id,
+      cover: true,
+      tracks: [
+        { title: "Short One", bytes: 300_000 },
+        // Under the 1 MB request limit alone, over it with a thumbnail and the multipart framing.
+        { title: "Long One", bytes: 900_000 },
+        { title: "Last One", bytes: 200_000 },
+      ],
+    });
+    await deliverJob(h, view, erin);
+    const summary = await h.nextMessage(erin.id, /tracks ready/, 30_000);
+    expect(summary.text).toContain("3 of 3 tracks ready");
+    expect(summary.text).toContain(
+      "Over the 0.7 MB upload limit, so not sent here (they are in the download below):",
+    );
+    expect(summary.text).toMatch(/^\d+\. Long One — Made-Up Band \(879 kB\)$/m);
+    expect(summary.text).toContain(`Download everything: https://files.example.org/c/${view.id}.zip`);
+    expect(await eventually(() => audioMessages(h.tg, erin.id).length >= 2, 30_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    const audios = audioMessages(h.tg, erin.id);
+    expect(audios.map((a) => a.audio!.title)).toEqual(["Short One", "Last One"]);
+    expect(audios.every((a) => a.audio!.hasThumbnail)).toBe(true);
+    // Two audio files and their thumbnails went up; the long one was never tried (no 413).
+    expect(h.tg.stats().uploads.count - uploadsBefore).toBe(4);
+    expect(h.tg.stats().uploadsRejected).toBe(rejectedBefore);
+  });
+});
