@@ -42,6 +42,8 @@ const QUALIFIER_PENALTY = 20;
 const EXTRA_PART_CAP = 60;
 /** Someone else's video upload that names the artist: never confident (below the default threshold). */
 const UNVOUCHED_CAP = 60;
+/** The label's explicit audio for a clean track, or the clean edit for an explicit one: never confident. */
+const TWIN_CAP = 65;
 /** A title under this similarity is only "close": never confident on its own. */
 const TITLE_CLOSE = 70;
 const TITLE_CLOSE_CAP = 55;
@@ -280,13 +282,18 @@ function scorePrepared(p: PreparedTrack, candidate: Candidate, opts: MatchOption
   }
 
   // --- explicit / clean ---------------------------------------------------------------------
-  const saysExplicit = EXPLICIT_WORDS.test(versionText);
-  const saysClean = CLEAN_WORDS.test(versionText);
+  // YouTube Music badges a label's explicit audio: on a song the badge (or its absence) says it outright.
+  const badged = candidate.kind === "song" && candidate.explicit !== undefined;
+  const saysExplicit = badged ? candidate.explicit === true : EXPLICIT_WORDS.test(versionText);
+  const saysClean = badged ? candidate.explicit === false : CLEAN_WORDS.test(versionText);
+  let twinMismatch = false;
   if (p.track.explicit && saysClean && !saysExplicit) {
     penalty += TWIN_PENALTY;
+    twinMismatch = badged;
     reasons.push("clean version, but the Spotify track is explicit");
   } else if (!p.track.explicit && saysExplicit && !saysClean) {
     penalty += TWIN_PENALTY;
+    twinMismatch = badged;
     reasons.push("explicit version, but the Spotify track is clean");
   } else if ((p.track.explicit && saysExplicit) || (!p.track.explicit && saysClean)) {
     // Twins often share title and length; a label that agrees with Spotify decides between them.
@@ -351,6 +358,7 @@ function scorePrepared(p: PreparedTrack, candidate: Candidate, opts: MatchOption
   if (artistScore === 0) score = Math.min(score, ARTIST_MISSING_CAP);
   if (unexplained.length > 0) score = Math.min(score, EXTRA_PART_CAP);
   if (unvouched) score = Math.min(score, UNVOUCHED_CAP);
+  if (twinMismatch) score = Math.min(score, TWIN_CAP);
   if (titleScore < TITLE_CLOSE) score = Math.min(score, TITLE_CLOSE_CAP);
   if (titleScore < 50) score = Math.min(score, TITLE_MISMATCH_CAP);
 

@@ -23,6 +23,8 @@ export interface Candidate {
    * `official-video` (the artist's official music video) or `video` (anyone's upload).
    */
   kind?: "song" | "official-video" | "video";
+  /** YouTube Music's explicit badge on a song (labels mark their explicit audio; absent: clean). */
+  explicit?: boolean;
   /** Which search found it. */
   via: "isrc" | "music" | "video";
 }

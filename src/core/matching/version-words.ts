@@ -22,7 +22,8 @@ export type VersionKind =
   | "lofi"
   | "demo"
   | "medley"
-  | "tribute";
+  | "tribute"
+  | "re-recorded";
 
 /** Word sequences (normalised, matched as whole words) or, for kana/kanji, substrings. */
 const VERSION_PATTERNS: ReadonlyArray<readonly [VersionKind, readonly string[]]> = [
@@ -42,6 +43,8 @@ const VERSION_PATTERNS: ReadonlyArray<readonly [VersionKind, readonly string[]]>
   ["lofi", ["lofi", "lo fi"]],
   ["demo", ["demo"]],
   ["medley", ["medley", "mashup", "mash up"]],
+  // A new recording by the same artist under the same title ("Love Story (Taylor's Version)").
+  ["re-recorded", ["re recorded", "rerecorded", "re record", "taylors version", "new recording", "new version"]],
   // Another act's rendition that names the original: tributes, chiptune "emulations", lullaby and music-box
   // albums, "in the style of" karaoke tracks.
   ["tribute", ["tribute", "tribute to", "in the style of", "made famous by", "originally performed by", "as performed by", "8 bit", "16 bit", "chiptune", "emulation", "lullaby", "lullabies", "music box", "rendition", "piano version", "orchestral version", "string quartet version"]],

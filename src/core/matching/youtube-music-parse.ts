@@ -107,6 +107,7 @@ function buildCandidate(
     album?: string;
     durationText?: string;
     views?: number;
+    badges?: readonly unknown[];
   },
   via: Via,
 ): Candidate | undefined {
@@ -121,6 +122,11 @@ function buildCandidate(
     via,
   };
   if (fields.album !== undefined && kind === "song") candidate.album = fields.album;
+  // Labels badge their explicit audio; on other uploads a missing badge says nothing.
+  const explicit = (fields.badges ?? []).some(
+    (b) => b instanceof YTNodes.MusicInlineBadge && b.icon_type === "MUSIC_EXPLICIT_BADGE",
+  );
+  if (kind === "song" || explicit) candidate.explicit = explicit;
   if (fields.durationText !== undefined && DURATION.test(fields.durationText)) {
     candidate.durationSec = secondsOf(fields.durationText);
   }
@@ -154,6 +160,7 @@ function fromListItem(item: ListItem, via: Via): Candidate | undefined {
       album: item.album?.name ?? albumRun(runs),
       durationText: item.duration?.text,
       views,
+      badges: item.badges ?? [],
     },
     via,
   );
@@ -177,6 +184,7 @@ function fromCard(card: CardShelf, via: Via): Candidate | undefined {
       album: albumRun(runs),
       durationText: runs.map((r) => r.text.trim()).find((t) => DURATION.test(t)),
       views: runs.map((r) => parseViews(r.text)).find((v) => v !== undefined),
+      badges: card.subtitle_badges ?? [],
     },
     via,
   );
@@ -208,6 +216,7 @@ function dedupe(candidates: readonly Candidate[]): Candidate[] {
     if (!old) byId.set(c.id, { ...c });
     else {
       old.album ??= c.album;
+      old.explicit ??= c.explicit;
       old.durationSec ??= c.durationSec;
       old.views ??= c.views;
       if ((old.artists?.length ?? 0) === 0 && (c.artists?.length ?? 0) > 0) {

@@ -47,6 +47,8 @@ export interface FakeVideo {
   /** Songs (ATV) only. */
   album?: { name: string; browseId: string };
   musicVideoType: MusicVideoType;
+  /** The label's explicit audio carries YouTube Music's explicit badge. */
+  explicit?: boolean;
 }
 
 function hash(text: string): string {
@@ -112,6 +114,8 @@ export function videosFor(track: Track): FakeVideo[] {
       ? {}
       : { album: { name: album, browseId: albumIdFor(album, shown[0]?.name ?? "") } }),
     musicVideoType,
+    // The label badges its own explicit audio (the album's and the single's upload of the recording).
+    ...((variant === "official" || variant === "single") && track.explicit ? { explicit: true } : {}),
   });
   const atv = "MUSIC_VIDEO_TYPE_ATV";
   const ugc = "MUSIC_VIDEO_TYPE_UGC";

@@ -188,6 +188,15 @@ function playOverlay(v: FakeVideo, size: "SMALL" | "LARGE") {
   };
 }
 
+/** YouTube Music's "E" badge on a label's explicit audio (as in the recorded responses). */
+const explicitBadge = {
+  musicInlineBadgeRenderer: {
+    icon: { iconType: "MUSIC_EXPLICIT_BADGE" },
+    accessibilityData: { accessibilityData: { label: "Explicit" } },
+  },
+};
+const badgesOf = (v: FakeVideo) => (v.explicit === true ? { badges: [explicitBadge] } : {});
+
 const column = (runs: object[]) => ({
   musicResponsiveListItemFlexColumnRenderer: {
     text: { runs },
@@ -210,6 +219,7 @@ export function listItem(v: FakeVideo, kindWord: boolean) {
       thumbnail: thumbnail(v),
       overlay: playOverlay(v, "SMALL"),
       flexColumns: columns,
+      ...badgesOf(v),
       playlistItemData: { videoId: v.id },
       flexColumnDisplayStyle: "MUSIC_RESPONSIVE_LIST_ITEM_FLEX_COLUMN_DISPLAY_STYLE_TWO_LINE_STACK",
       itemHeight: "MUSIC_RESPONSIVE_LIST_ITEM_HEIGHT_TALL",
@@ -227,6 +237,7 @@ function cardShelf(top: FakeVideo, more: FakeVideo[]) {
       thumbnail: thumbnail(top),
       title: { runs: [{ text: top.title, navigationEndpoint: watch(top) }] },
       subtitle: { runs: subtitle },
+      ...(top.explicit === true ? { subtitleBadges: [explicitBadge] } : {}),
       ...(more.length > 0
         ? {
             contents: [

@@ -231,6 +231,56 @@ describe("scoring what YouTube Music says about an upload", () => {
     expect(matchTrack(track(), [compilation, album]).choice?.id).toBe("albumsong01");
   });
 
+  it("keeps a re-recording and the original apart, both ways", () => {
+    const original = ytm({
+      id: "original001",
+      title: "Love Story",
+      artists: ["Taylor Swift"],
+      durationSec: 235,
+    });
+    const rerecorded = ytm({
+      id: "rerecorded1",
+      title: "Love Story (Taylor's Version)",
+      artists: ["Taylor Swift"],
+      durationSec: 236,
+    });
+    const wanted = track({
+      title: "Love Story (Taylor's Version)",
+      artists: ["Taylor Swift"],
+      album: "Fearless (Taylor's Version)",
+      durationMs: 235_800,
+    });
+    expect(matchTrack(wanted, [original, rerecorded]).choice?.id).toBe("rerecorded1");
+    expect(scoreCandidate(wanted, original).rejected).toBe(true);
+    const old = track({
+      title: "Love Story",
+      artists: ["Taylor Swift"],
+      album: "Fearless",
+      durationMs: 235_000,
+    });
+    expect(matchTrack(old, [rerecorded, original]).choice?.id).toBe("original001");
+    expect(scoreCandidate(old, rerecorded).rejected).toBe(true);
+  });
+
+  it("tells explicit and clean twins apart by YouTube Music's explicit badge", () => {
+    const explicitSong = ytm({
+      id: "explicit001",
+      artists: ["The Weeknd"],
+      explicit: true,
+      views: 9_000_000,
+    });
+    const cleanSong = ytm({ id: "cleanedit01", artists: ["The Weeknd"], explicit: false, views: 1_000 });
+    const clean = matchTrack(track({ explicit: false }), [explicitSong, cleanSong]);
+    expect(clean.choice?.id).toBe("cleanedit01");
+    expect(clean.reasons).toContain("clean, as on Spotify");
+    const dirty = matchTrack(track({ explicit: true }), [explicitSong, cleanSong]);
+    expect(dirty.choice?.id).toBe("explicit001");
+    // Only the other twin exists: it may be offered, never confidently.
+    const onlyExplicit = matchTrack(track({ explicit: false }), [explicitSong]);
+    expect(onlyExplicit.needsReview).toBe(true);
+    expect(onlyExplicit.reasons.join("; ")).toMatch(/explicit version, but the Spotify track is clean/u);
+  });
+
   it("never trusts someone else's upload on its title alone", () => {
     const reupload = ytm({
       id: "reupload001",

@@ -33,10 +33,18 @@ describe("YouTube Music search responses, recorded", () => {
         artists: ["Abstrakt"],
         album: "Nobody Else",
         kind: "song",
+        explicit: false, // the card has no subtitleBadges
         durationSec: 163,
         via: "isrc",
       },
     ]);
+  });
+
+  it("reads the explicit badge of a label's song (the card's subtitleBadges)", () => {
+    const spy = matchingLines.find((l) => l.case === "0QsZ3W21xNvnUnUMbiAY4z")!;
+    const found = candidatesFromResponse(spy.searches[0]!.response, "isrc");
+    // musicCardShelfRenderer "spy?": subtitleBadges [musicInlineBadgeRenderer MUSIC_EXPLICIT_BADGE], onTap hy3kaD5zsew
+    expect(found[0]).toMatchObject({ id: "hy3kaD5zsew", title: "spy?", kind: "song", explicit: true });
   });
 
   it("reads songs, official videos and other uploads from a text query, and skips albums, playlists, podcasts", () => {

@@ -14,6 +14,7 @@ import {
   type Variant,
 } from "../../../src/emulators/audio-source/index.js";
 import { readRecorded } from "../../fixtures/recorded/read-recorded.js";
+import { candidatesFromSearch } from "../../../src/core/matching/youtube-music-parse.js";
 import { makeTrack, tempDir } from "../../core/media/fixtures.js";
 
 type Item = YTNodes.MusicResponsiveListItem;
@@ -354,3 +355,21 @@ describe("InnerTube search stand-in, read by youtubei.js", () => {
 function idOf(variant: Variant): string {
   return variantOf(rick, variant).id;
 }
+
+describe("the stand-in's explicit badge", () => {
+  it("badges the label's explicit audio, and the service's parser reads it", async () => {
+    const dir = tempDir("as-explicit");
+    const explicit = makeTrack({ id: "0000000000000000000expl", explicit: true, isrc: "USAAA2600001" });
+    const source = await startAudioSource({ tracks: [explicit, rick], cacheDir: dir.dir });
+    try {
+      const yt = await clientFor(source.url);
+      const [dirty] = candidatesFromSearch(await yt.music.search("USAAA2600001"), "isrc");
+      expect(dirty).toMatchObject({ id: expectedVideoId(explicit), kind: "song", explicit: true });
+      const [clean] = candidatesFromSearch(await yt.music.search(rick.isrc!), "isrc");
+      expect(clean).toMatchObject({ id: expectedVideoId(rick), explicit: false });
+    } finally {
+      await source.close();
+      dir.cleanup();
+    }
+  });
+});
