@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startEmbeddedRedis } from "../src/core/redis.js";
+import { startEmbeddedRedis } from "../src/core/redis-server.js";
 
 export interface BenchRedis {
   url: string;

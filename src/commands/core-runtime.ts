@@ -7,7 +7,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "../core/config/schema.js";
 import { createJobService, jobServiceOptions, type JobService } from "../core/jobs/job-service.js";
-import { createRedis, startEmbeddedRedis, type EmbeddedRedis, type RedisRole } from "../core/redis.js";
+import { createRedis, type RedisRole } from "../core/redis.js";
+import { startEmbeddedRedis, type EmbeddedRedis } from "../core/redis-server.js";
 
 export interface CoreRuntime {
   redisUrl: string;

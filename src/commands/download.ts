@@ -5,8 +5,8 @@
  */
 import path from "node:path";
 import { audioFormats, type AudioFormat } from "../core/config/schema.js";
-import { finalStages, type ProgressEvent } from "../core/jobs/schemas.js";
-import { subscribeProgress } from "../core/jobs/progress-broker.js";
+import { isFinalStage, type ProgressEvent } from "../core/jobs/schemas.js";
+import { progressBroker } from "../core/jobs/progress-broker.js";
 import { dataPaths, startWorkers } from "../core/jobs/workers.js";
 import type { JobView } from "../core/jobs/job-service.js";
 import { createLogger } from "../core/log.js";
@@ -15,7 +15,9 @@ import { formatDuration } from "../core/spotify/format-collection.js";
 import { CommandExit, EXIT_USAGE, loadForCommand } from "./context.js";
 import { openCore } from "./core-runtime.js";
 
+/** The person at the terminal: the job's owner. */
 const CLI_USER = { userId: 0, chatId: 0 };
+const cliActor = { userId: CLI_USER.userId, isAdmin: false };
 
 function bar(percent: number, width = 20): string {
   const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
@@ -118,7 +120,10 @@ export async function downloadCommand(options: {
   const ref = await services.catalog.canonicalRef(options.link);
   const core = await openCore(config, logger);
   const workers = await startWorkers({ config, redisUrl: core.redisUrl, logger, ...services });
-  const events = await subscribeProgress({ connection: core.connect("events"), prefix: config.redis.prefix });
+  const events = await progressBroker.subscribe({
+    connection: core.connect("events"),
+    prefix: config.redis.prefix,
+  });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
@@ -135,13 +140,13 @@ export async function downloadCommand(options: {
       if (e.jobId === job.id) printer.update(e);
     });
     let view = job;
-    while (!finalStages.includes(view.stage)) {
+    while (!isFinalStage(view.stage)) {
       if (stop.signal.aborted) {
-        await core.jobs.cancel(job.id, { userId: CLI_USER.userId, isAdmin: true }).catch(() => undefined);
+        await core.jobs.cancel(job.id, cliActor).catch(() => undefined);
         stop.signal.throwIfAborted();
       }
       await new Promise((r) => setTimeout(r, 250));
-      view = await core.jobs.status(job.id, { userId: CLI_USER.userId, isAdmin: true });
+      view = await core.jobs.status(job.id, cliActor);
     }
     process.stdout.write(`\n${formatSummary(view, dataPaths(config).libraryDir)}\n`);
     const tracks = view.result?.tracks ?? [];

@@ -22,7 +22,7 @@ import {
   redisCheck,
   type HealthCheck,
 } from "../core/http/index.js";
-import { subscribeProgress, type ProgressSubscription } from "../core/jobs/progress-broker.js";
+import { progressBroker, type ProgressSubscription } from "../core/jobs/progress-broker.js";
 import { dataPaths, startWorkers, type WorkerRuntime, type WorkerRuntimeDeps } from "../core/jobs/workers.js";
 import { createTrackCache } from "../core/media/track-cache.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
@@ -110,13 +110,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const signer = createLinkSigner({ secret: loadLinkSecret(config), ttlHours: config.http.linkTtlHours });
     if (runsBot && services) {
       mkdirSync(path.join(tmpDir, "telegram"), { recursive: true });
-      progress = await subscribeProgress({ connection: core.connect("events"), prefix: config.redis.prefix });
+      progress = await progressBroker.subscribe({
+        connection: core.connect("events"),
+        prefix: config.redis.prefix,
+      });
       bot = createBot({
         config: { telegram: config.telegram, jobs: config.jobs, download: config.download },
         jobs: core.jobs,
         progress,
         catalog: services.catalog,
-        trackCache: createTrackCache(core.connect("client"), { prefix: `${config.redis.prefix}:x` }),
+        trackCache: createTrackCache(core.connect("client"), { prefix: keys.trackCachePrefix }),
         linkFor: (jobId) =>
           config.http.enabled && config.http.publicBaseUrl
             ? downloadUrl(config.http.publicBaseUrl, signer.sign(jobId))

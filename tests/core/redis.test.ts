@@ -3,13 +3,8 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  createRedis,
-  reconnectDelay,
-  redisOptionsFor,
-  startEmbeddedRedis,
-  RedisNotInstalledError,
-} from "../../src/core/redis.js";
+import { createRedis, reconnectDelay, redisOptionsFor } from "../../src/core/redis.js";
+import { startEmbeddedRedis, RedisNotInstalledError } from "../../src/core/redis-server.js";
 
 function alive(pid: number): boolean {
   try {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedRedis, type EmbeddedRedis } from "../../src/core/redis.js";
+import { startEmbeddedRedis, type EmbeddedRedis } from "../../src/core/redis-server.js";
 
 let redis: EmbeddedRedis | undefined;
 let dir: string | undefined;

@@ -8,7 +8,7 @@
  */
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
-import { Bot, webhookCallback, type BotError } from "grammy";
+import { Bot, webhookCallback } from "grammy";
 import type { Redis } from "ioredis";
 import { createApiErrorCounter } from "./api-error-counter.js";
 import { createApiPacer } from "./api-pacer.js";
@@ -24,7 +24,8 @@ import type { FeatureDeps } from "./features/feature-deps.js";
 import { helpFeature } from "./features/help.js";
 import { statusFeature } from "./features/status.js";
 import { whoamiFeature } from "./features/whoami.js";
-import { allowlist, commandName } from "./middlewares/allowlist.js";
+import { allowlist } from "./middlewares/allowlist.js";
+import { handleBotError } from "./error-boundary.js";
 import { floodGuard } from "./middlewares/flood-guard.js";
 import { createInFlight } from "./middlewares/in-flight.js";
 import { updateLogger } from "./middlewares/update-logger.js";
@@ -163,7 +164,7 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
   );
   bot.use(sequentialize((ctx: BotContext) => ctx.chat?.id.toString()));
   bot.errorBoundary(
-    (err) => handlerError(err, deps),
+    (err) => handleBotError(err, deps),
     helpFeature(features),
     downloadFeature(features),
     statusFeature(features),
@@ -241,24 +242,6 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
       return stopping;
     },
   };
-}
-
-async function handlerError(err: BotError<BotContext>, deps: BotDeps): Promise<void> {
-  const ctx = err.ctx;
-  const log = ctx.log ?? deps.logger;
-  log.error({ err: err.error }, "handler failed");
-  const text = ctx.message?.text;
-  if (text?.startsWith("/") === true)
-    deps.metrics.commands.inc({ command: commandName(text), outcome: "error" });
-  try {
-    if (ctx.callbackQuery !== undefined) {
-      await ctx.answerCallbackQuery({ text: "Something went wrong on my side. Please try again." });
-    } else if (ctx.chat !== undefined) {
-      await ctx.reply("Something went wrong on my side. Please try again in a minute.");
-    }
-  } catch (replyErr) {
-    log.warn({ err: replyErr }, "could not tell the person about an error");
-  }
 }
 
 function settlesWithin(work: Promise<void>, ms: number): Promise<boolean> {

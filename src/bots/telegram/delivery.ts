@@ -12,6 +12,9 @@
  *
  * Uploads keep under Telegram's limit for the whole request (upload-budget.ts): a track whose file would
  * not fit with its thumbnail is not uploaded; the summary lists it (and the download link has it).
+ *
+ * One concern (over 400 lines): sending a finished job into its chat; the outbox, the wording of the
+ * "still coming" notice and the upload budget live in their own modules.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";

@@ -5,8 +5,8 @@
  * shows which job is kept in the job store (JobService.setRelay), so a restarted bot picks the relays up
  * again with `resume()`; a periodic re-read covers progress events lost on the way (they are best effort).
  */
-import { GrammyError, InlineKeyboard, type Api } from "grammy";
-import { JobNotFoundError, type JobService, type JobView } from "../../core/jobs/job-service.js";
+import { GrammyError, type Api, type InlineKeyboard } from "grammy";
+import type { JobService, JobView } from "../../core/jobs/job-service.js";
 import type { ProgressSubscription } from "../../core/jobs/progress-broker.js";
 import type { Logger } from "../../core/log.js";
 import { isNotModified } from "./api-error-counter.js";
@@ -14,26 +14,16 @@ import { apiSignal } from "./api-signal.js";
 import type { Deliver } from "./delivery.js";
 import {
   isFinalStage,
-  renderFinalStatus,
-  renderProgress,
+  renderJobMessage,
   renderResumed,
   snapshotOfEvent,
   snapshotOfView,
   type ProgressSnapshot,
 } from "./render.js";
 
-/** Callback data of the Cancel button: `c:<jobId>` (well under Telegram's 64 bytes). */
-export function cancelData(jobId: string): string {
-  return `c:${jobId}`;
-}
-
-export function cancelKeyboard(jobId: string): InlineKeyboard {
-  return new InlineKeyboard().text("✖ Cancel", cancelData(jobId));
-}
-
 export interface ProgressRelayOptions {
   api: Api;
-  jobs: Pick<JobService, "status" | "setRelay" | "relays" | "clearRelay">;
+  jobs: Pick<JobService, "peek" | "setRelay" | "relays" | "clearRelay">;
   progress: Pick<ProgressSubscription, "onProgress" | "onFinished">;
   deliver: Deliver;
   logger: Logger;
@@ -140,12 +130,12 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
         if (f === undefined) return;
         lane.dirty.delete(f.jobId);
         const final = f.finalView;
-        const text = final !== undefined ? renderFinalStatus(final) : renderProgress(f.snapshot);
+        const { text, keyboard } = renderJobMessage(final ?? f.snapshot);
         let edited = false;
         if (text !== f.lastText) {
           edited = true;
           try {
-            await edit(f, text, final === undefined);
+            await edit(f, text, keyboard);
           } catch (err) {
             if (signal.aborted) throw err;
             logger.warn({ err, jobId: f.jobId }, "progress relay: edit failed");
@@ -168,8 +158,8 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
   }
 
   /** Edits the status message, handling Telegram's answers that are not really failures. */
-  async function edit(f: Followed, text: string, withButton: boolean): Promise<void> {
-    const markup = withButton ? { reply_markup: cancelKeyboard(f.jobId) } : {};
+  async function edit(f: Followed, text: string, keyboard: InlineKeyboard | undefined): Promise<void> {
+    const markup = keyboard ? { reply_markup: keyboard } : {};
     try {
       await api.editMessageText(f.chatId, f.messageId, text, markup, apiSignal(signal));
       f.lastText = text;
@@ -202,20 +192,10 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
     log.info({ stage: view.stage }, "job delivered");
   }
 
-  /** A job as the relay sees it (no owner check), or undefined when it is gone. */
-  async function readView(jobId: string): Promise<JobView | undefined> {
-    try {
-      return await jobs.status(jobId, { userId: 0, isAdmin: true });
-    } catch (err) {
-      if (err instanceof JobNotFoundError) return undefined;
-      throw err;
-    }
-  }
-
   async function refresh(jobId: string): Promise<void> {
     const f = followed.get(jobId);
     if (f === undefined || f.finalView !== undefined) return;
-    const view = await readView(jobId);
+    const view = await jobs.peek(jobId);
     if (!followed.has(jobId) || f.finalView !== undefined) return;
     if (view === undefined) {
       followed.delete(jobId);
@@ -262,11 +242,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       let count = 0;
       for (const [jobId, target] of stored) {
         if (followed.has(jobId)) continue;
-        if (target.delivered === true) {
-          await jobs.clearRelay(jobId);
-          continue;
-        }
-        const view = await readView(jobId);
+        const view = await jobs.peek(jobId);
         if (view === undefined) {
           await jobs.clearRelay(jobId);
           continue;

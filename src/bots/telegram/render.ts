@@ -3,27 +3,33 @@
  * lines and /help. Plain text (no parse mode), so nothing a title contains can break a message.
  */
 import type { JobView } from "../../core/jobs/job-service.js";
-import type { CollectionResult, JobStage, ProgressEvent, TrackResult } from "../../core/jobs/schemas.js";
+import {
+  isFinalStage,
+  type CollectionResult,
+  type JobStage,
+  type ProgressEvent,
+  type TrackResult,
+} from "../../core/jobs/schemas.js";
+import { InlineKeyboard } from "grammy";
 import { formatUntil } from "../../core/service-pauses.js";
 
 /** Telegram's limit on one message. */
 export const maxMessageChars = 4096;
 
 /** What a progress message shows; built from a JobView or a ProgressEvent. */
-export interface ProgressSnapshot {
-  jobId: string;
-  stage: JobStage;
-  percent: number;
-  title?: string;
-  kind?: string;
-  total: number;
-  done: number;
-  failed: number;
-  needsReview: number;
-  current?: ProgressEvent["current"];
-  etaSeconds?: number;
-  waiting?: ProgressEvent["waiting"];
-}
+export type ProgressSnapshot = Pick<
+  JobView,
+  | "stage"
+  | "percent"
+  | "title"
+  | "total"
+  | "done"
+  | "failed"
+  | "needsReview"
+  | "current"
+  | "etaSeconds"
+  | "waiting"
+> & { jobId: string; kind?: string };
 
 export function snapshotOfView(view: JobView): ProgressSnapshot {
   return {
@@ -69,9 +75,8 @@ const stageWords: Record<JobStage, string> = {
   cancelled: "cancelled",
 };
 
-export function isFinalStage(stage: JobStage): boolean {
-  return stage === "done" || stage === "failed" || stage === "cancelled";
-}
+/** Kept here for the bot modules that import it from here; the definition is in core/jobs/schemas.ts. */
+export { isFinalStage };
 
 /** A 12-cell bar: `▓▓▓▓░░░░░░░░ 33%`. */
 export function progressBar(percent: number, cells = 12): string {
@@ -111,6 +116,29 @@ export function formatBytes(bytes: number): string {
 function heading(s: { jobId: string; title?: string; kind?: string }): string {
   const what = s.title ?? (s.kind !== undefined ? `your ${s.kind}` : "your request");
   return `🎵 ${what}\nJob ${s.jobId}`;
+}
+
+/** Callback data of the Cancel button: `c:<jobId>` (well under Telegram's 64 bytes). */
+export function cancelData(jobId: string): string {
+  return `c:${jobId}`;
+}
+
+/** The keyboard under a running job's status message. */
+export function cancelKeyboard(jobId: string): InlineKeyboard {
+  return new InlineKeyboard().text("✖ Cancel", cancelData(jobId));
+}
+
+/**
+ * A job's status message as a person sees it, wherever it is drawn (the answer to /download, /status <id>,
+ * the relay's edits): progress with a Cancel button while it runs, the final status once it ended.
+ */
+export function renderJobMessage(job: JobView | ProgressSnapshot): {
+  text: string;
+  keyboard?: InlineKeyboard;
+} {
+  if ("owner" in job && isFinalStage(job.stage)) return { text: renderFinalStatus(job) };
+  const snapshot = "owner" in job ? snapshotOfView(job) : job;
+  return { text: renderProgress(snapshot), keyboard: cancelKeyboard(snapshot.jobId) };
 }
 
 /** The text of a running job's status message. */

@@ -8,8 +8,9 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { UserFacingError } from "../errors.js";
 import { isJobId, newJobId } from "../jobs/job-id.js";
+import { createJobRecords } from "../jobs/job-record.js";
 import { createKeys, QUEUE_BURN } from "../jobs/keys.js";
-import { collectionResultSchema, type CollectionResult } from "../jobs/schemas.js";
+import type { CollectionResult } from "../jobs/schemas.js";
 import { formatPlan, formatSectors, planDiscs, type DiscPlan, type PlannableTrack } from "./disc-planner.js";
 
 /** Devices the burner accepts: a plain `/dev/...` path, nothing a shell or cdrdao could misread. */
@@ -147,16 +148,13 @@ export interface BurnServiceOptions {
   keepHours?: number;
 }
 
-/** Read a collection's stored result (the same record JobService reads). */
+/** Read a collection's result from its job record (the same record JobService reads). */
 export async function readCollectionResult(
   redis: Redis,
   prefix: string,
   jobId: string,
 ): Promise<CollectionResult | undefined> {
-  const raw = await redis.get(createKeys(prefix).result(jobId));
-  if (raw === null) return undefined;
-  const parsed = collectionResultSchema.safeParse(JSON.parse(raw));
-  return parsed.success ? parsed.data : undefined;
+  return (await createJobRecords(redis, createKeys(prefix), 0).read(jobId)).result;
 }
 
 /** Plan a collection onto discs; tracks that were not collected are listed as left out. */

@@ -2,6 +2,8 @@
  * Writes the cdrdao TOC file for one disc: CD-DA, catalog number (UPC/EAN), per-track ISRC and CD-TEXT
  * (title and performer for the disc and for every track, in ISO-8859-1).
  *
+ * One concern (over 400 lines): the TOC format and its CD-TEXT rules, which must be applied together.
+ *
  * Rules this file follows, and why:
  * - CD-TEXT: when a field is set anywhere it must be set for the disc and every track, so TITLE and
  *   PERFORMER are always written everywhere (with fallbacks), and nothing else.

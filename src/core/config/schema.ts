@@ -1,6 +1,9 @@
 /**
  * The configuration schema: the single source of truth for every option, its default, its meaning and
  * an example. `config/bot.toml` carries the same words for people (a test keeps the two in step).
+ *
+ * One file on purpose (over 400 lines): every option lives in one place, so the documented file and the
+ * environment-variable list are generated from it and cannot drift.
  */
 import { z } from "zod";
 

@@ -6,9 +6,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { DEVICE_PATTERN, type BurnService } from "../burn/burn-service.js";
-import { isUserFacing } from "../errors.js";
 import { isJobId } from "../jobs/job-id.js";
-import { readJobView, type JobService } from "../jobs/job-service.js";
+import type { JobService } from "../jobs/job-service.js";
 import { HttpError } from "./errors.js";
 
 export const burnBodySchema = z.strictObject({
@@ -26,22 +25,13 @@ export interface AdminBurnRoutesOptions {
   rateLimit: { max: number; timeWindow: string };
 }
 
-/** HTTP status for the refusals the burn service can give. */
-const STATUS_OF: Record<string, number> = {
-  job_not_found: 404,
-  burn_job_not_ready: 409,
-  burn_no_files: 409,
-  burn_no_such_disc: 409,
-  burn_bad_device: 400,
-};
-
 export function adminBurnRoutes(app: FastifyInstance, options: AdminBurnRoutesOptions): void {
   const config = { rateLimit: options.rateLimit };
 
   app.post("/admin/burn", { bodyLimit: options.bodyLimit, config }, async (request, reply) => {
     const body = burnBodySchema.parse(request.body ?? {});
     if (options.jobs) {
-      const view = await readJobView(options.jobs, body.jobId);
+      const view = await options.jobs.peek(body.jobId);
       if (!view) throw new HttpError(404, `There is no job ${body.jobId}.`);
       if (view.stage !== "done") {
         throw new HttpError(
@@ -50,15 +40,10 @@ export function adminBurnRoutes(app: FastifyInstance, options: AdminBurnRoutesOp
         );
       }
     }
-    try {
-      const { burnId, plan } = await options.burn.enqueue(body);
-      request.log.info({ burnId, jobId: body.jobId, simulate: body.simulate ?? false }, "burn queued");
-      return reply.code(202).send({ burnId, status: `/admin/burn/${burnId}`, plan });
-    } catch (err) {
-      const status = isUserFacing(err) ? STATUS_OF[err.code] : undefined;
-      if (status !== undefined && isUserFacing(err)) throw new HttpError(status, err.userMessage);
-      throw err;
-    }
+    // A refusal (no such disc, a bad device) answers with its own status (the app's error handler).
+    const { burnId, plan } = await options.burn.enqueue(body);
+    request.log.info({ burnId, jobId: body.jobId, simulate: body.simulate ?? false }, "burn queued");
+    return reply.code(202).send({ burnId, status: `/admin/burn/${burnId}`, plan });
   });
 
   app.get<{ Params: { id: string } }>("/admin/burn/:id", { config }, async (request) => {

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ZodError } from "zod";
+import { UserFacingError } from "../errors.js";
 
 /** An error with the HTTP status it should answer with; its message is shown to the caller. */
 export class HttpError extends Error {
@@ -25,7 +26,13 @@ export function describeZodError(err: ZodError): string {
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | ZodError | HttpError, request, reply) => {
+  app.setErrorHandler((err: FastifyError | ZodError | HttpError | UserFacingError, request, reply) => {
+    if (err instanceof UserFacingError) {
+      // A refusal from the core (unknown job, burn not possible): its own sentence and status.
+      const status = err.httpStatus;
+      if (status >= 500) request.log.error({ err }, "request failed");
+      return reply.code(status).send({ error: err.userMessage, code: err.code, requestId: request.id });
+    }
     if (err instanceof ZodError) {
       return reply
         .code(400)

@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { readJobView, type JobService } from "../jobs/job-service.js";
+import type { JobService } from "../jobs/job-service.js";
 import { parseRange } from "./byte-range.js";
 import type { LinkSigner } from "./link-signer.js";
 
@@ -52,7 +52,7 @@ export function filesRoute(app: FastifyInstance, options: FilesRouteOptions): vo
           : reply.code(403).send({ error: "invalid link", requestId: request.id });
       }
       const notFound = () => reply.code(404).send({ error: "file not found", requestId: request.id });
-      const view = await readJobView(options.jobs, verified.jobId);
+      const view = await options.jobs.peek(verified.jobId);
       const packagePath = view?.result?.packagePath;
       if (packagePath === undefined) return notFound();
       const file = path.resolve(packagePath);

@@ -8,16 +8,15 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Job, WaitingChildrenError, type Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { isUserFacing } from "../errors.js";
 import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
-import { fetchCover } from "../media/ffmpeg.js";
+import { fetchCover } from "../media/cover.js";
 import { collectionDir, resolveInside, trackPath, writeCover, writeM3u8 } from "../media/library.js";
 import type { Metrics } from "../metrics.js";
 import type { Catalog } from "../spotify/catalog.js";
 import type { CancelBus } from "./cancel-bus.js";
-import type { Keys } from "./keys.js";
+import { endedWithoutTracks, stageOfOutcome, type JobRecords } from "./job-record.js";
 import { writeZip } from "./packager.js";
 import type { ProgressAggregator } from "./progress-aggregator.js";
 import {
@@ -33,10 +32,10 @@ import {
 export interface CollectionProcessorDeps {
   catalog: Catalog;
   tracksQueue: Queue;
-  redis: Redis;
-  keys: Keys;
   cancel: CancelBus;
   progress: ProgressAggregator;
+  /** Where the collection's end is recorded (job-record.ts). */
+  records: JobRecords;
   libraryDir: string;
   tmpDir: string;
   packagesDir: string;
@@ -66,13 +65,8 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
     result: CollectionResult,
   ): Promise<CollectionResult> {
     const jobId = job.id ?? "";
-    await deps.redis
-      .multi()
-      .set(deps.keys.result(jobId), JSON.stringify(result), "EX", keepSeconds)
-      .srem(deps.keys.userActive(data.owner.userId), jobId)
-      .exec();
-    const stage =
-      result.outcome === "cancelled" ? "cancelled" : result.outcome === "failed" ? "failed" : "done";
+    await deps.records.finish(jobId, result);
+    const stage = stageOfOutcome(result.outcome);
     const ok = result.tracks.filter((t) => t.outcome === "done" || t.outcome === "cached").length;
     await deps.progress.stage(jobId, stage, {
       percent: 100,
@@ -94,20 +88,14 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
     reason?: string,
     code?: string,
   ): CollectionResult {
-    return {
-      outcome,
-      title: data.title ?? data.ref.uri,
+    return endedWithoutTracks(outcome, data.title ?? data.ref.uri, {
       ...(data.subtitle ? { subtitle: data.subtitle } : {}),
       ...(data.upc ? { upc: data.upc } : {}),
       ...(reason ? { reason } : {}),
       ...(code ? { reasonCode: code } : {}),
-      tracks: [],
       notes: data.notes ?? [],
       truncated: data.truncated ?? false,
-      totalDurationSec: 0,
-      totalBytes: 0,
-      finishedAt: Date.now(),
-    };
+    });
   }
 
   async function resolveStep(
@@ -357,11 +345,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
     return finish(job, data, result);
   }
 
-  return async function processCollection(
-    job: Job,
-    token?: string,
-    signal?: AbortSignal,
-  ): Promise<CollectionResult> {
+  async function run(job: Job, token?: string, signal?: AbortSignal): Promise<CollectionResult | undefined> {
     const data = collectionJobDataSchema.parse(job.data);
     const jobId = job.id ?? "";
     const watch = deps.cancel.watch(jobId);
@@ -379,5 +363,10 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
     } finally {
       watch.release();
     }
+  }
+
+  /** The BullMQ processor. The result is kept once, in the job record: BullMQ's return value stays empty. */
+  return async function processCollection(job: Job, token?: string, signal?: AbortSignal): Promise<void> {
+    await run(job, token, signal);
   };
 }

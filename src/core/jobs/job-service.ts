@@ -4,22 +4,23 @@
  * queued in milliseconds and the limits answer in plain words.
  */
 import { createHash } from "node:crypto";
-import { Queue, type Job } from "bullmq";
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { UserFacingError } from "../errors.js";
 import type { AudioFormat, Config } from "../config/schema.js";
 import type { SpotifyRef } from "../spotify/types.js";
 import { newJobId, parseJobId } from "./job-id.js";
+import { createJobRecords, endedWithoutTracks } from "./job-record.js";
 import { createKeys, QUEUE_COLLECTIONS, type Keys } from "./keys.js";
 import {
   collectionJobDataSchema,
-  collectionResultSchema,
   progressEventSchema,
   type CollectionJobData,
   type CollectionResult,
   type JobStage,
   type Owner,
   type ProgressEvent,
+  isFinalStage,
 } from "./schemas.js";
 
 /** Who is asking: people see and cancel only their own jobs; admins see all. */
@@ -73,7 +74,13 @@ export interface SubmitRequest {
 
 export interface JobService {
   submit(request: SubmitRequest): Promise<{ job: JobView; existing: boolean }>;
+  /** A job as its owner (or an admin) sees it. @throws JobNotFoundError for anyone else's or an unknown id */
   status(jobId: string, actor: Actor): Promise<JobView>;
+  /**
+   * A job for the service's own use (the progress relay, the download route, burning): no person asks,
+   * so no owner check. Undefined when the id is unknown or expired.
+   */
+  peek(jobId: string): Promise<JobView | undefined>;
   list(actor: Actor, limit?: number): Promise<JobView[]>;
   cancel(jobId: string, actor: Actor): Promise<JobView>;
   /** Remember which chat message shows this job's progress (so a restarted bot can resume). */
@@ -86,11 +93,10 @@ export interface JobService {
   close(): Promise<void>;
 }
 
+/** The chat message that shows a job's progress (kept in `keys.relay` until the job is delivered). */
 export interface RelayTarget {
   chatId: number;
   messageId: number;
-  /** Set once the final summary has been delivered. */
-  delivered?: boolean;
 }
 
 export class JobNotFoundError extends UserFacingError {
@@ -99,27 +105,8 @@ export class JobNotFoundError extends UserFacingError {
   }
 }
 
+/** BullMQ states of a collection that is still queued or running (the queue depth). */
 const activeStates = ["waiting", "active", "waiting-children", "delayed", "prioritized"] as const;
-
-function stageOf(state: string, data: CollectionJobData, result: CollectionResult | undefined): JobStage {
-  if (result) {
-    if (result.outcome === "cancelled") return "cancelled";
-    if (result.outcome === "failed") return "failed";
-    return "done";
-  }
-  switch (state) {
-    case "active":
-      return data.step === "finalize" ? "packaging" : "resolving";
-    case "waiting-children":
-      return "downloading";
-    case "failed":
-      return "failed";
-    case "completed":
-      return "done";
-    default:
-      return "queued";
-  }
-}
 
 export function createJobService(options: JobServiceOptions): JobService {
   const keys: Keys = createKeys(options.prefix);
@@ -128,37 +115,39 @@ export function createJobService(options: JobServiceOptions): JobService {
   const queue = new Queue(QUEUE_COLLECTIONS, { connection: redis, prefix: options.prefix });
   queue.on("error", () => undefined); // connection errors surface on the calls that need Redis
 
-  async function readResult(jobId: string): Promise<CollectionResult | undefined> {
-    const raw = await redis.get(keys.result(jobId));
-    if (!raw) return undefined;
-    const parsed = collectionResultSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  }
+  const records = createJobRecords(redis, keys, keepSeconds);
 
-  async function view(job: Job, stateHint?: string): Promise<JobView> {
-    const data = collectionJobDataSchema.parse(job.data);
-    const [state, result] = await Promise.all([stateHint ?? job.getState(), readResult(job.id ?? "")]);
-    const progress = progressEventSchema.safeParse(job.progress);
-    const p = progress.success ? progress.data : undefined;
-    const stage = stageOf(state, data, result);
-    const final = stage === "done" || stage === "failed" || stage === "cancelled";
+  /** A job from its record, with the numbers of its last progress event (BullMQ keeps that). */
+  async function view(jobId: string): Promise<JobView | undefined> {
+    const [record, job] = await Promise.all([records.read(jobId), queue.getJob(jobId)]);
+    if (!record.who) return undefined;
+    const data = job ? collectionJobDataSchema.safeParse(job.data) : undefined;
+    const work = data?.success ? data.data : undefined;
+    const progress = job ? progressEventSchema.safeParse(job.progress) : undefined;
+    const p = progress?.success ? progress.data : undefined;
+    const result = record.result;
+    // A collection BullMQ gave up on before the processor could write its end (the worker runtime writes
+    // it when it sees the failure; this covers a runtime that died first).
+    const stage = record.stage ?? "queued";
+    const failedUnrecorded = !isFinalStage(stage) && job !== undefined && (await job.getState()) === "failed";
+    const final = isFinalStage(stage) || failedUnrecorded;
     const tracks = result?.tracks ?? [];
     const v: JobView = {
-      id: job.id ?? "",
-      owner: data.owner,
-      ref: data.ref,
-      format: data.format,
-      stage,
+      id: jobId,
+      owner: record.who.owner,
+      ref: record.who.ref,
+      format: record.who.format,
+      stage: failedUnrecorded ? "failed" : stage,
       percent: final ? 100 : (p?.percent ?? 0),
-      total: result ? tracks.length : (p?.total ?? data.totalTracks ?? 0),
+      total: result ? tracks.length : (p?.total ?? work?.totalTracks ?? 0),
       done: result
         ? tracks.filter((t) => t.outcome === "done" || t.outcome === "cached").length
         : (p?.done ?? 0),
       failed: result ? tracks.filter((t) => t.outcome === "failed").length : (p?.failed ?? 0),
       needsReview: result ? tracks.filter((t) => t.outcome === "needs_review").length : (p?.needsReview ?? 0),
-      createdAt: data.createdAt,
+      createdAt: record.who.createdAt,
     };
-    const title = result?.title ?? data.title ?? p?.title;
+    const title = result?.title ?? work?.title ?? p?.title;
     if (title !== undefined) v.title = title;
     if (!final && p?.current) v.current = p.current;
     if (!final && p?.etaSeconds !== undefined) v.etaSeconds = p.etaSeconds;
@@ -166,34 +155,28 @@ export function createJobService(options: JobServiceOptions): JobService {
     if (result) {
       v.result = result;
       v.finishedAt = result.finishedAt;
-    } else if (state === "failed") {
-      v.finishedAt = job.finishedOn ?? Date.now();
+    } else if (failedUnrecorded) {
+      v.finishedAt = job?.finishedOn ?? Date.now();
     }
     return v;
   }
 
-  async function findOwned(jobIdText: string, actor: Actor): Promise<Job> {
+  async function findOwned(jobIdText: string, actor: Actor): Promise<JobView> {
     const jobId = parseJobId(jobIdText);
     if (!jobId) throw new JobNotFoundError(jobIdText.slice(0, 20));
-    const job = await queue.getJob(jobId);
-    if (!job) throw new JobNotFoundError(jobId);
-    const owner = (job.data as { owner?: Owner }).owner;
-    if (!actor.isAdmin && owner?.userId !== actor.userId) throw new JobNotFoundError(jobId);
-    return job;
+    const found = await view(jobId);
+    if (!found || (!actor.isAdmin && found.owner.userId !== actor.userId)) throw new JobNotFoundError(jobId);
+    return found;
   }
 
-  /** Active job ids of a person, dropping any that have finished or vanished. */
+  /** A person's jobs that have not ended, newest first (derived from the records: no list of its own). */
   async function activeOf(userId: number): Promise<string[]> {
-    const ids = await redis.smembers(keys.userActive(userId));
-    const alive: string[] = [];
-    for (const id of ids) {
-      const job = await queue.getJob(id);
-      const state = job ? await job.getState() : "unknown";
-      if ((activeStates as readonly string[]).includes(state) && !(await redis.exists(keys.result(id))))
-        alive.push(id);
-      else await redis.srem(keys.userActive(userId), id);
-    }
-    return alive;
+    const ids = await redis.zrevrange(keys.userJobs(userId), 0, -1);
+    const stages = await Promise.all(ids.map(async (id) => (await records.read(id)).stage));
+    return ids.filter((_, i) => {
+      const stage = stages[i];
+      return stage !== undefined && !isFinalStage(stage);
+    });
   }
 
   return {
@@ -208,9 +191,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       const dedupeKey = keys.dedupe(hash);
       const previous = await redis.get(dedupeKey);
       if (previous) {
-        const job = await queue.getJob(previous);
-        if (job) {
-          const existing = await view(job);
+        const existing = await view(previous);
+        if (existing) {
           const recent =
             existing.finishedAt === undefined ||
             Date.now() - existing.finishedAt < options.dedupeSeconds * 1000;
@@ -247,10 +229,12 @@ export function createJobService(options: JobServiceOptions): JobService {
         : await redis.set(dedupeKey, id, "EX", keepSeconds, "NX");
       if (won !== "OK") {
         const other = await redis.get(dedupeKey);
-        const job = other ? await queue.getJob(other) : undefined;
-        if (job) return { job: await view(job), existing: true };
+        const existing = other ? await view(other) : undefined;
+        if (existing) return { job: existing, existing: true };
       }
-      const job = await queue.add("collection", data, {
+      // The record first: a worker that picks the job up at once finds it and moves its stage on.
+      await records.create(id, { owner: data.owner, ref: data.ref, format, createdAt: data.createdAt });
+      await queue.add("collection", data, {
         jobId: id,
         attempts: options.collectionAttempts ?? 3,
         backoff: { type: "exponential", delay: 2000, jitter: 0.5 },
@@ -262,28 +246,26 @@ export function createJobService(options: JobServiceOptions): JobService {
         .zadd(keys.userJobs(request.owner.userId), data.createdAt, id)
         .zremrangebyrank(keys.userJobs(request.owner.userId), 0, -51)
         .expire(keys.userJobs(request.owner.userId), keepSeconds)
-        .sadd(keys.userActive(request.owner.userId), id)
-        .expire(keys.userActive(request.owner.userId), keepSeconds)
         .exec();
-      return { job: await view(job, "waiting"), existing: false };
+      const created = await view(id);
+      if (!created) throw new Error(`job ${id} vanished right after it was queued`);
+      return { job: created, existing: false };
     },
 
-    async status(jobId, actor) {
-      return view(await findOwned(jobId, actor));
-    },
+    status: findOwned,
+
+    peek: (jobId) => view(jobId),
 
     async list(actor, limit = 10) {
       const ids = await redis.zrevrange(keys.userJobs(actor.userId), 0, limit - 1);
-      const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
-      const views = await Promise.all(jobs.filter((j): j is Job => j !== undefined).map((j) => view(j)));
-      return views;
+      const views = await Promise.all(ids.map((id) => view(id)));
+      return views.filter((v): v is JobView => v !== undefined);
     },
 
     async cancel(jobIdText, actor) {
-      const job = await findOwned(jobIdText, actor);
-      const jobId = job.id ?? "";
-      const current = await view(job);
-      if (current.stage === "done" || current.stage === "failed" || current.stage === "cancelled") {
+      const current = await findOwned(jobIdText, actor);
+      const jobId = current.id;
+      if (isFinalStage(current.stage)) {
         throw new UserFacingError(
           "job_finished",
           `Job ${jobId} has already ended (${current.stage}); nothing to cancel.`,
@@ -291,27 +273,16 @@ export function createJobService(options: JobServiceOptions): JobService {
       }
       await redis.set(keys.cancelFlag(jobId), String(actor.userId), "EX", keepSeconds);
       await redis.publish(keys.cancelChannel, jobId);
-      const state = await job.getState();
-      if (state === "waiting" || state === "delayed" || state === "prioritized") {
-        // Never started: record the outcome now; a worker that picks it up later ends it at once.
-        const result: CollectionResult = {
-          outcome: "cancelled",
-          title: current.title ?? current.ref.uri,
-          tracks: [],
-          notes: [],
-          truncated: false,
-          totalDurationSec: 0,
-          totalBytes: 0,
-          finishedAt: Date.now(),
-        };
-        await redis
-          .multi()
-          .set(keys.result(jobId), JSON.stringify(result), "EX", keepSeconds)
-          .srem(keys.userActive(current.owner.userId), jobId)
-          .exec();
-        return { ...current, stage: "cancelled", percent: 100, result, finishedAt: result.finishedAt };
+      const job = await queue.getJob(jobId);
+      const state = job ? await job.getState() : "unknown";
+      if (!job || state === "waiting" || state === "delayed" || state === "prioritized") {
+        // Never started: record the end now and take the job out of BullMQ, so nothing is left waiting
+        // (a worker that took it in the meantime holds its lock: it sees the cancel flag and ends it).
+        await records.finish(jobId, endedWithoutTracks("cancelled", current.title ?? current.ref.uri));
+        await job?.remove().catch(() => undefined);
+        return (await view(jobId)) ?? current;
       } else if (state === "waiting-children") {
-        await job.removeUnprocessedChildren().catch(() => undefined);
+        await job?.removeUnprocessedChildren().catch(() => undefined);
       }
       return current;
     },
@@ -358,14 +329,4 @@ export function jobServiceOptions(config: Config): Omit<JobServiceOptions, "conn
     dedupeSeconds: config.jobs.dedupeSeconds,
     keepHours: config.jobs.keepHours,
   };
-}
-
-/** Reads a job view without permission checks (workers, relay reconciliation). */
-export async function readJobView(service: JobService, jobId: string): Promise<JobView | undefined> {
-  try {
-    return await service.status(jobId, { userId: 0, isAdmin: true });
-  } catch (err) {
-    if (err instanceof JobNotFoundError) return undefined;
-    throw err;
-  }
 }

@@ -11,14 +11,14 @@ export function createKeys(prefix: string) {
     prefix,
     dedupe: (hash: string) => `${own}:dedupe:${hash}`,
     userJobs: (userId: number) => `${own}:user:${userId}:jobs`,
-    userActive: (userId: number) => `${own}:user:${userId}:active`,
     trackProgress: (jobId: string) => `${own}:tp:${jobId}`,
     cancelFlag: (jobId: string) => `${own}:cancel:${jobId}`,
-    result: (jobId: string) => `${own}:result:${jobId}`,
+    /** The job record (job-record.ts): whose, stage, result. */
+    job: (jobId: string) => `${own}:job:${jobId}`,
     relay: `${own}:relay`,
     cancelChannel: `${own}:cancel`,
-    trackCache: `${own}:cache`,
-    activeDownloads: `${own}:downloads`,
+    /** The track cache's prefix (track-cache.ts): its keys are `{trackCachePrefix}:track:{id}:{format}`. */
+    trackCachePrefix: own,
     /** A service-wide pause of an outside service (see service-pauses.ts); expires by itself. */
     pause: (service: string) => `${own}:pause:${service}`,
     /** The last hour's YouTube downloads (a sorted set of slots), for the hourly budget. */

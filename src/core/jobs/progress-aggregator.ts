@@ -6,9 +6,10 @@
 import type { Redis } from "ioredis";
 import type { Wait } from "../media/youtube-gate.js";
 import type { Track } from "../spotify/types.js";
+import type { JobRecords } from "./job-record.js";
 import type { Keys } from "./keys.js";
-import type { ProgressPublisher } from "./progress-broker.js";
-import type { JobStage, ProgressEvent, TrackOutcome } from "./schemas.js";
+import { RecentJobs, type ProgressPublisher } from "./progress-broker.js";
+import { isFinalStage, type JobStage, type ProgressEvent, type TrackOutcome } from "./schemas.js";
 
 type Step = "matching" | "downloading" | "transcoding";
 
@@ -42,7 +43,11 @@ export interface ProgressAggregator {
   ): Promise<void>;
   /** The track waits for YouTube (a pause or the hour's budget) until `wait.until`. */
   trackWaiting(collectionId: string, index: number, track: Track, wait: Wait): Promise<void>;
-  /** Publish a collection-level stage (resolving, packaging, final). */
+  /**
+   * Announce a collection-level stage: the job record takes a stage before the end (resolving,
+   * downloading, packaging; the end itself is recorded with the result by `JobRecords.finish`), and a
+   * progress event goes out for every stage.
+   */
   stage(collectionId: string, stage: JobStage, extra?: Partial<ProgressEvent>): Promise<void>;
 }
 
@@ -56,11 +61,14 @@ export function createProgressAggregator(options: {
   redis: Redis;
   keys: Keys;
   publisher: ProgressPublisher;
+  records: JobRecords;
   minIntervalMs?: number;
 }): ProgressAggregator {
   const { redis, keys, publisher } = options;
   const minInterval = options.minIntervalMs ?? 500;
-  const lastPublished = new Map<string, number>();
+  // Forgets a collection at its final stage, and (since this worker may never see that stage: another
+  // worker runs the collection) once it has not published for `minInterval`.
+  const lastPublished = new RecentJobs(minInterval);
 
   async function publish(
     collectionId: string,
@@ -68,8 +76,8 @@ export function createProgressAggregator(options: {
     force: boolean,
   ): Promise<void> {
     const now = Date.now();
-    if (!force && now - (lastPublished.get(collectionId) ?? 0) < minInterval) return;
-    lastPublished.set(collectionId, now);
+    if (!force && lastPublished.get(collectionId, now) !== undefined) return;
+    lastPublished.set(collectionId, { at: now });
     const hash = await redis.hgetall(keys.trackProgress(collectionId));
     const total = Number(hash._total ?? 0);
     const started = Number(hash._start ?? now);
@@ -137,7 +145,7 @@ export function createProgressAggregator(options: {
       const overall = from + ((to - from) * Math.max(0, Math.min(100, percent))) / 100;
       const now = Date.now();
       // Only touch Redis when this process would publish anyway, or when the step changes.
-      if (percent > 0 && now - (lastPublished.get(collectionId) ?? 0) < minInterval) return;
+      if (percent > 0 && lastPublished.get(collectionId, now) !== undefined) return;
       await write(collectionId, index, { s: step, p: overall });
       await publish(
         collectionId,
@@ -171,7 +179,8 @@ export function createProgressAggregator(options: {
     },
 
     async stage(collectionId, stage, extra = {}) {
-      lastPublished.set(collectionId, Date.now());
+      if (!isFinalStage(stage)) await options.records.setStage(collectionId, stage);
+      lastPublished.set(collectionId, { at: Date.now() });
       await publisher.publish(
         {
           jobId: collectionId,
@@ -187,7 +196,7 @@ export function createProgressAggregator(options: {
         },
         true,
       );
-      if (stage === "done" || stage === "failed" || stage === "cancelled") lastPublished.delete(collectionId);
+      if (isFinalStage(stage)) lastPublished.delete(collectionId);
     },
   };
 }

@@ -4,12 +4,13 @@
  */
 import { z } from "zod";
 import { audioFormats } from "../config/schema.js";
+import type { Track } from "../spotify/types.js";
 
+/** The zod form of the catalog's {@link Track} (documented there); checked below to stay equal to it. */
 export const trackSchema = z.object({
   id: z.string(),
   title: z.string(),
   artists: z.array(z.string()),
-  /** The credit exactly as Spotify shows it (embed page), for the artist tag. */
   artistCredit: z.string().optional(),
   album: z.string(),
   albumArtist: z.string(),
@@ -22,6 +23,11 @@ export const trackSchema = z.object({
   coverUrl: z.string().optional(),
   albumUpc: z.string().optional(),
 });
+
+/** True when A and B are the same type (not merely assignable one way). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** Fails to compile when `trackSchema` and `Track` drift apart (a field added, dropped or retyped). */
+const _trackSchemaIsTrack: Same<z.infer<typeof trackSchema>, Track> = true;
 
 export const refSchema = z.object({
   kind: z.enum(["track", "album", "playlist"]),
@@ -138,7 +144,13 @@ export const jobStages = [
   "cancelled",
 ] as const;
 export type JobStage = (typeof jobStages)[number];
-export const finalStages: readonly JobStage[] = ["done", "failed", "cancelled"];
+export type FinalStage = "done" | "failed" | "cancelled";
+export const finalStages: readonly FinalStage[] = ["done", "failed", "cancelled"];
+
+/** True for a stage a job never leaves (done, failed, cancelled): the one place that says so. */
+export function isFinalStage(stage: JobStage): stage is FinalStage {
+  return (finalStages as readonly JobStage[]).includes(stage);
+}
 
 /** What a person sees of a running job; published at most every 500 ms per job plus every stage change. */
 export const progressEventSchema = z.object({

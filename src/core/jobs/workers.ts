@@ -20,9 +20,11 @@ import { createRedis } from "../redis.js";
 import type { Catalog } from "../spotify/catalog.js";
 import { createCancelBus } from "./cancel-bus.js";
 import { createCollectionProcessor } from "./collection-processor.js";
+import { createJobRecords, endedWithoutTracks } from "./job-record.js";
+import { collectionJobDataSchema } from "./schemas.js";
 import { createKeys, QUEUE_COLLECTIONS, QUEUE_TRACKS } from "./keys.js";
 import { createProgressAggregator } from "./progress-aggregator.js";
-import { createProgressPublisher } from "./progress-broker.js";
+import { progressBroker } from "./progress-broker.js";
 import { createTrackProcessor } from "./track-processor.js";
 
 export interface WorkerRuntimeDeps {
@@ -71,10 +73,12 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
   await tracksQueue.setGlobalConcurrency(config.jobs.maxActiveDownloads);
 
   const cancel = await createCancelBus({ subscriber, client, keys });
+  const records = createJobRecords(client, keys, config.jobs.keepHours * 3600);
   const progress = createProgressAggregator({
     redis: client,
     keys,
-    publisher: createProgressPublisher(collectionsQueue),
+    records,
+    publisher: progressBroker.publisher(collectionsQueue),
   });
   let shuttingDown = false;
   const notices = createOperatorNotices({
@@ -94,7 +98,7 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
 
   const processTrack = createTrackProcessor({
     youtube,
-    cache: createTrackCache(client, { prefix: `${prefix}:x` }),
+    cache: createTrackCache(client, { prefix: keys.trackCachePrefix }),
     source: deps.source,
     ytDlp: deps.ytDlp,
     match: {
@@ -118,10 +122,9 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
   const processCollection = createCollectionProcessor({
     catalog: deps.catalog,
     tracksQueue,
-    redis: client,
-    keys,
     cancel,
     progress,
+    records,
     libraryDir,
     tmpDir,
     packagesDir,
@@ -155,6 +158,21 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     worker.on("error", (err) => logger.warn({ err }, "worker error"));
     worker.on("failed", (job, err) => logger.warn({ err, jobId: job?.id }, "job attempt failed"));
   }
+  // BullMQ gave up on a collection (its last attempt threw): record the end, so the person is told and
+  // the job no longer counts as running.
+  collectionWorker.on("failed", (job) => {
+    if (!job?.id || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const data = collectionJobDataSchema.safeParse(job.data);
+    const title = (data.success ? data.data.title : undefined) ?? job.id;
+    void records
+      .finish(
+        job.id,
+        endedWithoutTracks("failed", title, {
+          reason: "Something went wrong while collecting this; please try again later.",
+        }),
+      )
+      .catch((err: unknown) => logger.warn({ err, jobId: job.id }, "could not record a failed collection"));
+  });
   await Promise.all([trackWorker.waitUntilReady(), collectionWorker.waitUntilReady()]);
   logger.info(
     { concurrency: config.jobs.workerConcurrency, maxActiveDownloads: config.jobs.maxActiveDownloads },

@@ -17,27 +17,27 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { z } from "zod";
+import { trackSchema } from "../jobs/schemas.js";
 import type { Track } from "../spotify/types.js";
 import { findMatch } from "./find-match.js";
 import { recordedCaseSchema, replayRecordedCase } from "./recorded-search.js";
 import { matchTrack, type MatchOptions } from "./scorer.js";
 import type { Candidate, MatchResult } from "./types.js";
 
-const trackSchema = z.object({
-  id: z.string().default(""),
-  title: z.string(),
-  artists: z.array(z.string()).min(1),
-  artistCredit: z.string().optional(),
-  album: z.string().default(""),
-  albumArtist: z.string().default(""),
-  trackNumber: z.number().int().default(1),
-  discNumber: z.number().int().default(1),
-  durationMs: z.number().nonnegative(),
-  isrc: z.string().optional(),
-  explicit: z.boolean().default(false),
-  releaseDate: z.string().optional(),
-  coverUrl: z.string().optional(),
-  albumUpc: z.string().optional(),
+/**
+ * The jobs' track schema ({@link Track}), lenient where a hand-written line may leave fields out, stricter
+ * where scoring needs them (at least one artist, a duration of 0 or more).
+ */
+const { shape } = trackSchema;
+const lenientTrackSchema = trackSchema.extend({
+  id: shape.id.default(""),
+  artists: shape.artists.min(1),
+  album: shape.album.default(""),
+  albumArtist: shape.albumArtist.default(""),
+  trackNumber: shape.trackNumber.default(1),
+  discNumber: shape.discNumber.default(1),
+  durationMs: shape.durationMs.nonnegative(),
+  explicit: shape.explicit.default(false),
 });
 
 const candidateSchema = z.object({
@@ -54,7 +54,7 @@ const candidateSchema = z.object({
 });
 
 const lineSchema = z.object({
-  track: trackSchema,
+  track: lenientTrackSchema,
   candidates: z.array(candidateSchema),
 });
 

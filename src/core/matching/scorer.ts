@@ -4,6 +4,9 @@
  * its gaps closed: version words are required as well as refused, explicit/clean twins are told apart,
  * non-Latin titles are compared in their own script and romanised, and a marginal match says so.
  *
+ * One concern in one file (over 400 lines): every rule that weighs a candidate, because they interact
+ * (caps, bonuses and rejections together decide what "confident" means).
+ *
  * Everything here is pure and deterministic: the same input always gives the same output.
  */
 import type { Track } from "../spotify/types.js";

@@ -11,7 +11,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Keys } from "../jobs/keys.js";
-import type { OperatorNotices } from "../operator-notices.js";
+import type { NoticeKind, OperatorNotices } from "../operator-notices.js";
 import { formatUntil, type Pause, type ServicePauses } from "../service-pauses.js";
 import type { YtDlpErrorKind } from "./yt-dlp.js";
 
@@ -70,12 +70,43 @@ function waitFor(pause: Pause): Wait {
   return { until: pause.until, why: "paused", reason: PAUSE_REASON };
 }
 
+/** The refusals that pause every worker: for how long, why, and what the operator is told. */
+function pauseCauses(
+  options: YouTubeGateOptions,
+  ytDlpVersion: string,
+): Partial<
+  Record<
+    YtDlpErrorKind,
+    { minutes: number; reason: string; notice: NoticeKind; text: (until: string) => string }
+  >
+> {
+  return {
+    session_limited: {
+      minutes: options.rateLimitPauseMinutes,
+      reason: "YouTube rate-limited this session",
+      notice: "youtube_rate_limited",
+      text: (until) =>
+        `YouTube rate-limited this service's session ("This content isn't available, try again later"). ` +
+        `Every worker has stopped downloading until ${until}; waiting tracks continue then, none fails. ` +
+        `If this repeats, lower youtube.downloadsPerHour (now ${options.downloadsPerHour}) or give yt-dlp a ` +
+        `logged-in cookies file (download.cookiesFile). yt-dlp ${ytDlpVersion}.`,
+    },
+    bot_check: {
+      minutes: options.botCheckPauseMinutes,
+      reason: "YouTube asked for a bot check",
+      notice: "youtube_bot_check",
+      text: (until) =>
+        `YouTube asks this server to "confirm you're not a bot", so downloads wait until ${until} and then ` +
+        `try again. To fix it: export cookies from a browser logged in to YouTube into a cookies.txt and set ` +
+        `download.cookiesFile, or install a PO-token provider plugin for yt-dlp (bgutil-ytdlp-pot-provider). ` +
+        `\`cd-collector doctor\` checks both. yt-dlp ${ytDlpVersion}.`,
+    },
+  };
+}
+
 export function createYouTubeGate(options: YouTubeGateOptions): YouTubeGate {
   const windowMs = options.windowMs ?? 3_600_000;
   const { pauses, notices } = options;
-
-  const pauseFor = async (minutes: number, reason: string): Promise<{ pause: Pause; started: boolean }> =>
-    pauses.pause("youtube", minutes * 60, reason);
 
   return {
     async admit(slotId) {
@@ -98,38 +129,14 @@ export function createYouTubeGate(options: YouTubeGateOptions): YouTubeGate {
     },
 
     async onFailure(kind, ytDlpVersion) {
-      if (kind === "session_limited") {
-        const { pause, started } = await pauseFor(
-          options.rateLimitPauseMinutes,
-          "YouTube rate-limited this session",
-        );
+      const pausing = pauseCauses(options, ytDlpVersion)[kind];
+      if (pausing) {
+        const { pause, started } = await pauses.pause("youtube", pausing.minutes * 60, pausing.reason);
+        // Once per pause: every worker that meets the same refusal joins the pause quietly.
         if (started) {
-          await notices.notify(
-            "youtube_rate_limited",
-            `YouTube rate-limited this service's session ("This content isn't available, try again later"). ` +
-              `Every worker has stopped downloading until ${formatUntil(pause.until)}; waiting tracks continue ` +
-              `then, none fails. If this repeats, lower youtube.downloadsPerHour (now ${options.downloadsPerHour}) ` +
-              `or give yt-dlp a logged-in cookies file (download.cookiesFile). yt-dlp ${ytDlpVersion}.`,
-            { once: { key: `youtube_rate_limited:${pause.until}`, seconds: 6 * 3600 } },
-          );
-        }
-        return waitFor(pause);
-      }
-      if (kind === "bot_check") {
-        const { pause, started } = await pauseFor(
-          options.botCheckPauseMinutes,
-          "YouTube asked for a bot check",
-        );
-        if (started) {
-          await notices.notify(
-            "youtube_bot_check",
-            `YouTube asks this server to "confirm you're not a bot", so downloads wait until ` +
-              `${formatUntil(pause.until)} and then try again. To fix it: export cookies from a browser ` +
-              `logged in to YouTube into a cookies.txt and set download.cookiesFile, or install a PO-token ` +
-              `provider plugin for yt-dlp (bgutil-ytdlp-pot-provider). \`cd-collector doctor\` checks both. ` +
-              `yt-dlp ${ytDlpVersion}.`,
-            { once: { key: "youtube_bot_check", seconds: 6 * 3600 } },
-          );
+          await notices.notify(pausing.notice, pausing.text(formatUntil(pause.until)), {
+            once: { key: `${pausing.notice}:${pause.until}`, seconds: 6 * 3600 },
+          });
         }
         return waitFor(pause);
       }

@@ -5,6 +5,9 @@
  * `tabbedSearchResultsRenderer` → `sectionListRenderer` → `musicCardShelfRenderer` (top result) and
  * `musicShelfRenderer`s of `musicResponsiveListItemRenderer` rows; `continuationContents.musicShelfContinuation`
  * for the next page of a filtered shelf; an `itemSectionRenderer` with a `messageRenderer` for no results.
+ *
+ * One concern (just over 400 lines): the response shapes of one endpoint, kept together so they match the
+ * recordings as a whole.
  */
 import { z } from "zod";
 import { filterOfParams } from "../../core/matching/search-params.js";

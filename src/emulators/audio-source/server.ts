@@ -1,7 +1,9 @@
 /**
  * Loopback stand-in for YouTube Music: `POST /youtubei/v1/search` answers InnerTube's search as YouTube
- * Music does (see innertube.ts; youtubei.js parses it like the real thing), and `/audio/{videoId}` serves noise-like audio as long as the upload claims to be, so real yt-dlp (generic
- * extractor) and real ffmpeg can run end to end with no network.
+ * Music does (see innertube.ts; youtubei.js parses it like the real thing), `/audio/{videoId}` serves
+ * noise-like audio as long as the upload claims to be, so real yt-dlp (generic extractor) and real ffmpeg
+ * can run end to end with no network, and `/youtube-faults/{id}` arms YouTube's refusals
+ * (youtube-faults.ts). One concern (the HTTP side of the stand-in), just over 400 lines.
  *
  * Audio is pink noise with a quiet low tone (sine alone would push loudnorm into odd modes), made once
  * with ffmpeg per (video id, duration) and cached on disk; concurrent first requests share one ffmpeg run.

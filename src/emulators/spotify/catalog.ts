@@ -1,7 +1,10 @@
 /**
- * The emulated Spotify catalog: a small, fixed world of albums and playlists that the Spotify emulator
- * serves and that the other emulators, the demo and the tests refer to by name (`demoAlbum`, `bigPlaylist`…).
- * Everything is deterministic: ids, ISRCs and durations are the same on every run.
+ * The emulated Spotify catalog: a small, fixed world of tracks, albums and playlists that the Spotify
+ * emulator serves and that the other emulators, the demo and the tests refer to by name (`demoAlbum`,
+ * `bigPlaylist`…), with the lookups by id and the {@link Track} the core should build from a catalog track.
+ * Everything is deterministic: ids, ISRCs and durations are the same on every run. It is one concern, the
+ * fixture data, and one file on purpose: the playlists are cut from the albums' tracks by position and the
+ * lookups index all of them, so the whole world is read and changed in one place.
  */
 import type { Track } from "../../core/spotify/types.js";
 
@@ -362,53 +365,6 @@ export const playlistsById: ReadonlyMap<string, CatalogPlaylist> = new Map(playl
 
 /** An artist id that exists only to test "artist pages are not supported". */
 export const artistId = fixtureId("someArtist");
-
-/** Short-link codes the emulator answers on `/{code}`, by purpose. */
-export const shortLinkCodes = {
-  /** 302 to the demo album on open.spotify.com. */
-  demoAlbum: "cdcDemoAlbum",
-  /** 301 to the big playlist, through an `intl-de` link. */
-  bigPlaylist: "cdcBigList",
-  /** 302 to the explicit twin track. */
-  explicitTwin: "cdcTwinTrack",
-  /** 302 to another code on the same host (two hops). */
-  hop: "cdcHop",
-  /** 302 to https://spotify.link/cdcDemoAlbum (a short link to a short link). */
-  viaShortHost: "cdcViaShort",
-  /** 302 to a host that is not Spotify. */
-  evil: "cdcEvil",
-  /** 302 to a cloud metadata IP address. */
-  evilIp: "cdcEvilIp",
-  /** 302 to itself, forever. */
-  loop: "cdcLoop",
-  /** 302 to an artist page (not supported). */
-  artist: "cdcArtist",
-} as const;
-
-/** Where each short-link code leads. */
-export const shortLinkTargets: ReadonlyMap<string, { status: 301 | 302; location: string }> = new Map([
-  [
-    shortLinkCodes.demoAlbum,
-    { status: 302, location: `https://open.spotify.com/album/${demoAlbum.id}?si=emulator` },
-  ],
-  [
-    shortLinkCodes.bigPlaylist,
-    { status: 301, location: `https://open.spotify.com/intl-de/playlist/${bigPlaylist.id}` },
-  ],
-  [
-    shortLinkCodes.explicitTwin,
-    { status: 302, location: `https://open.spotify.com/track/${explicitTwin.id}?si=x1` },
-  ],
-  [shortLinkCodes.hop, { status: 302, location: `/${shortLinkCodes.demoAlbum}` }],
-  [
-    shortLinkCodes.viaShortHost,
-    { status: 302, location: `https://spotify.link/${shortLinkCodes.demoAlbum}` },
-  ],
-  [shortLinkCodes.evil, { status: 302, location: `https://evil.example/album/${demoAlbum.id}` }],
-  [shortLinkCodes.evilIp, { status: 302, location: "http://169.254.169.254/latest/meta-data/" }],
-  [shortLinkCodes.loop, { status: 302, location: `/${shortLinkCodes.loop}` }],
-  [shortLinkCodes.artist, { status: 302, location: `https://open.spotify.com/artist/${artistId}` }],
-]);
 
 /**
  * The {@link Track} the core would build for a catalog track; `baseUrl` is the emulator's URL (covers

@@ -1,4 +1,9 @@
 /**
+ * Telegram's error answers: {@link BotApiError}, which carries the status, description and
+ * `parameters` of an answer and writes it in Telegram's JSON, plus the two answers the emulator gives
+ * most, 400 Bad Request and 429 Too Many Requests.
+ */
+/**
  * An error the emulated Bot API answers with, in Telegram's own shape:
  * `{"ok":false,"error_code":N,"description":"...","parameters":{...}}`.
  */

@@ -1,3 +1,8 @@
+/**
+ * The emulator's counters: calls per method, 429 answers, uploads accepted and refused, internal
+ * errors, and the busiest second per chat and for the whole bot ({@link CallStats}, read back as
+ * {@link EmulatorStats}).
+ */
 /** Counters a test or benchmark reads back from the emulator. */
 export interface EmulatorStats {
   /** Calls received per method name as the client spelled it (answered or not). */

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { sendJson } from "./http-answers.js";
 import type { TelegramEmulator } from "./telegram-emulator.js";
 
 const person = z.object({
@@ -141,10 +142,10 @@ export async function handleControlRequest(
           break;
         }
         default:
-          return send(res, 404, { ok: false, error: "no such control route" });
+          return sendJson(res, 404, { ok: false, error: "no such control route" });
       }
     }
-    send(res, 200, { ok: true, result });
+    sendJson(res, 200, { ok: true, result });
   } catch (error) {
     const message =
       error instanceof z.ZodError
@@ -152,7 +153,7 @@ export async function handleControlRequest(
         : error instanceof Error
           ? error.message
           : String(error);
-    send(res, 400, { ok: false, error: message });
+    sendJson(res, 400, { ok: false, error: message });
   }
 }
 
@@ -165,11 +166,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     return undefined;
   }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.writableEnded || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -8,7 +8,7 @@ export type {
   StoredFile,
   TranscriptEntry,
   TranscriptFile,
-} from "./bot-api.js";
+} from "./transcript.js";
 export type { EmulatorStats } from "./call-stats.js";
 export type {
   FailNextOptions,

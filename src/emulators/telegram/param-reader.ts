@@ -1,3 +1,7 @@
+/**
+ * {@link ParamReader}: typed access (string, integer, boolean, JSON, uploaded file) to the parameters
+ * of one Bot API call, whether they came as JSON, a form or multipart.
+ */
 import { badRequest } from "./bot-api-error.js";
 import type { MultipartFilePart } from "./multipart-parser.js";
 import type { RequestParams } from "./request-body.js";

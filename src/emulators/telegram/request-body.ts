@@ -1,5 +1,10 @@
+/**
+ * Reading the parameters of one Bot API request from its query string and body (JSON, url-encoded form
+ * or multipart with uploads), with the upload size limit and Telegram's 413 answer.
+ */
 import type { IncomingMessage } from "node:http";
 import { BotApiError, badRequest } from "./bot-api-error.js";
+import { drain } from "./http-answers.js";
 import {
   boundaryOf,
   MultipartSyntaxError,
@@ -102,10 +107,4 @@ export async function readRequestParams(
     for (const [k, v] of new URLSearchParams(text)) values[k] = v;
   }
   return { values, files: new Map() };
-}
-
-async function drain(req: IncomingMessage): Promise<void> {
-  for await (const _chunk of req as AsyncIterable<Buffer>) {
-    // discard
-  }
 }

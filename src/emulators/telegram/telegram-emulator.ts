@@ -1,6 +1,11 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+/**
+ * {@link startTelegramEmulator}: starts the emulated Bot API as an HTTP server and hands back the
+ * control side ({@link TelegramEmulator}) a test, the demo or a benchmark drives it with: people
+ * acting, transcripts, waiting for events, stats and faults. Also its options and public interfaces.
+ */
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BotApiError } from "./bot-api-error.js";
+import { serveBotApi, type BotApiHttpDeps } from "./bot-api-http.js";
 import type { Chat, Message } from "./bot-api-types.js";
 import {
   EmulatedBotApi,
@@ -13,7 +18,7 @@ import {
 import { CallStats, type EmulatorStats } from "./call-stats.js";
 import { handleControlRequest } from "./control-routes.js";
 import { FaultRules, type FaultInjector } from "./fault-injector.js";
-import { readRequestParams } from "./request-body.js";
+import { drain, sendJson } from "./http-answers.js";
 import { SendRateLimiter } from "./send-rate-limiter.js";
 import { WebhookSender } from "./webhook-sender.js";
 
@@ -232,6 +237,7 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
     keepFileBytes: options.keepUploads ?? false,
   };
   const held = new Set<() => void>();
+  const botApi: BotApiHttpDeps = { token: options.token, api, faults, stats, bodyLimits, held };
   let closed = false;
 
   const waitFor = (
@@ -253,69 +259,12 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
       waiters.add(waiter);
     });
 
-  async function serveBotApi(
-    req: IncomingMessage,
-    res: ServerResponse,
-    token: string,
-    methodName: string,
-    query: URLSearchParams,
-  ): Promise<void> {
-    const method = methodName.toLowerCase();
-    if (token !== options.token) {
-      await drain(req);
-      return sendJson(res, 401, { ok: false, error_code: 401, description: "Unauthorized" });
-    }
-    stats.call(methodName);
-    if (!api.knows(method)) {
-      await drain(req);
-      return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" });
-    }
-    const aborter = new AbortController();
-    // "close" also fires after a normal answer; only a client that went away aborts (abort() is not free).
-    res.once("close", () => {
-      if (!res.writableFinished) aborter.abort();
-    });
-    try {
-      const params = await readRequestParams(req, query, bodyLimits);
-      const plan = faults.plan(method);
-      if (plan !== undefined) {
-        if (plan.delayMs > 0) await sleep(plan.delayMs, aborter.signal);
-        if (plan.hang) {
-          await new Promise<void>((resolve) => {
-            const release = (): void => {
-              held.delete(release);
-              resolve();
-            };
-            held.add(release);
-            aborter.signal.addEventListener("abort", release, { once: true });
-          });
-          res.destroy();
-          return;
-        }
-        if (plan.error !== undefined) {
-          if (plan.error.afterEffect) await api.call(method, params, aborter.signal);
-          return sendFault(res, plan.error.status, plan.error.html);
-        }
-      }
-      const result = await api.call(method, params, aborter.signal);
-      sendJson(res, 200, { ok: true, result });
-    } catch (error) {
-      if (error instanceof BotApiError) {
-        if (error.errorCode === 413) stats.uploadsRejected += 1;
-        return sendJson(res, error.errorCode, error.toJSON());
-      }
-      stats.internalErrors += 1;
-      stats.lastInternalError = error instanceof Error ? error.message : String(error);
-      sendJson(res, 500, { ok: false, error_code: 500, description: "Internal Server Error" });
-    }
-  }
-
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://emulator");
     const bot = BOT_PATH.exec(url.pathname);
     let work: Promise<void>;
     if (bot !== null) {
-      work = serveBotApi(req, res, bot[1] ?? "", bot[2] ?? "", url.searchParams);
+      work = serveBotApi(botApi, req, res, bot[1] ?? "", bot[2] ?? "", url.searchParams);
     } else if (url.pathname.startsWith("/control/") && options.httpControl !== false) {
       work = handleControlRequest(emulator, req, res, url);
     } else {
@@ -430,47 +379,4 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions): P
     clearFaults: () => faults.clearFaults(),
   };
   return emulator;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.writableEnded || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
-
-function sendFault(res: ServerResponse, status: number, html: boolean): void {
-  const text = STATUS_TEXT[status] ?? "Internal Server Error";
-  if (!html) return sendJson(res, status, { ok: false, error_code: status, description: text });
-  if (res.writableEnded || res.destroyed) return;
-  const body = `<html>\r\n<head><title>${status} ${text}</title></head>\r\n<body>\r\n<center><h1>${status} ${text}</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n`;
-  res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-async function drain(req: IncomingMessage): Promise<void> {
-  for await (const _chunk of req as AsyncIterable<Buffer>) {
-    // discard
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,3 +1,7 @@
+/**
+ * parse_mode as Telegram applies it: HTML, MarkdownV2 and legacy Markdown turned into plain text plus
+ * entities, with Telegram's "can't parse entities" errors for malformed markup.
+ */
 import { badRequest } from "./bot-api-error.js";
 import type { MessageEntity } from "./bot-api-types.js";
 

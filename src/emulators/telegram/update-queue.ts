@@ -1,3 +1,7 @@
+/**
+ * {@link UpdateQueue}: the updates waiting for the bot and the getUpdates long poll over them
+ * (offsets, allowed_updates, the 409 when a second poller arrives).
+ */
 import { BotApiError } from "./bot-api-error.js";
 import type { Update } from "./bot-api-types.js";
 

@@ -8,6 +8,7 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { newJobId } from "../../../src/core/jobs/job-id.js";
+import { createJobRecords } from "../../../src/core/jobs/job-record.js";
 import { createKeys, QUEUE_COLLECTIONS } from "../../../src/core/jobs/keys.js";
 import { writeZip } from "../../../src/core/jobs/packager.js";
 import type { CollectionJobData, CollectionResult, TrackResult } from "../../../src/core/jobs/schemas.js";
@@ -143,29 +144,40 @@ export async function storeCollection(options: {
     title: options.title,
     folder,
   };
-  // No worker runs under this prefix: the job stays put, and its stored result makes it "done".
+  // No worker runs under this prefix: the job stays put, and its recorded result makes it "done".
   const queue = new Queue(QUEUE_COLLECTIONS, { connection: options.redis, prefix: options.prefix });
   await queue.add("collection", data, { jobId });
   await queue.close();
-  await options.redis.set(createKeys(options.prefix).result(jobId), JSON.stringify(result));
+  const records = createJobRecords(options.redis, createKeys(options.prefix), 3600);
+  await records.create(jobId, {
+    owner: data.owner,
+    ref: data.ref,
+    format: data.format,
+    createdAt: data.createdAt,
+  });
+  await records.finish(jobId, result);
   return { jobId, result };
 }
 
 /** Store a collection job that has not finished (no result yet). */
 export async function storeRunningCollection(redis: Redis, prefix: string): Promise<string> {
   const jobId = newJobId();
+  const data: CollectionJobData = {
+    owner: { userId: 4242, chatId: 4242 },
+    ref: { kind: "album", id: "fixture", uri: "spotify:album:fixture" },
+    format: "mp3",
+    createdAt: Date.now(),
+    step: "resolve",
+  };
+  const records = createJobRecords(redis, createKeys(prefix), 3600);
+  await records.create(jobId, {
+    owner: data.owner,
+    ref: data.ref,
+    format: data.format,
+    createdAt: data.createdAt,
+  });
   const queue = new Queue(QUEUE_COLLECTIONS, { connection: redis, prefix });
-  await queue.add(
-    "collection",
-    {
-      owner: { userId: 4242, chatId: 4242 },
-      ref: { kind: "album", id: "fixture", uri: "spotify:album:fixture" },
-      format: "mp3",
-      createdAt: Date.now(),
-      step: "resolve",
-    } satisfies CollectionJobData,
-    { jobId },
-  );
+  await queue.add("collection", data, { jobId });
   await queue.close();
   return jobId;
 }

@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { storeCollection, type StoredCollection } from "../burn/burn-fixture.js";
 import { createHttpFixture, LINK_SECRET, type HttpFixture } from "./http-fixture.js";
+import { createKeys } from "../../../src/core/jobs/keys.js";
 
 let f: HttpFixture;
 let stored: StoredCollection;
@@ -122,8 +123,8 @@ describe("GET /files/:token", () => {
   });
 
   it("refuses a package path outside the packages directory even when the job record names one", async () => {
-    const key = `${f.prefix}:x:result:${stored.jobId}`;
-    await f.redis.set(key, JSON.stringify({ ...stored.result, packagePath: "/etc/passwd" }));
+    const key = createKeys(f.prefix).job(stored.jobId);
+    await f.redis.hset(key, "result", JSON.stringify({ ...stored.result, packagePath: "/etc/passwd" }));
     expect((await get(`/files/${f.signer.sign(stored.jobId)}`)).statusCode).toBe(404);
   });
 });

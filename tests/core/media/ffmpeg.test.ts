@@ -4,13 +4,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  fetchCover,
-  metadataArgs,
-  probe,
-  transcode,
-  type AudioTags,
-} from "../../../src/core/media/ffmpeg.js";
+import { fetchCover } from "../../../src/core/media/cover.js";
+import { metadataArgs, probe, transcode, type AudioTags } from "../../../src/core/media/ffmpeg.js";
 import type { LibraryFormat } from "../../../src/core/media/library.js";
 import { tempDir } from "./fixtures.js";
 

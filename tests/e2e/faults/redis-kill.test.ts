@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startEmbeddedRedis, type EmbeddedRedis } from "../../../src/core/redis.js";
+import { startEmbeddedRedis, type EmbeddedRedis } from "../../../src/core/redis-server.js";
 import { sprintPlaylist } from "../../../src/emulators/spotify/index.js";
 import { eventually, processesMentioning } from "../../helpers/processes.js";
 import { alice, expectCleanEnd, spotifyLink, startRig, type Rig } from "./fault-rig.js";

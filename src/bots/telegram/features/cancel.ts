@@ -4,12 +4,11 @@
  * press is answered.
  */
 import { Composer } from "grammy";
-import { isUserFacing } from "../../../core/errors.js";
 import { parseJobId } from "../../../core/jobs/job-id.js";
 import type { JobView } from "../../../core/jobs/job-service.js";
 import type { BotContext } from "../context.js";
 import { isFinalStage } from "../render.js";
-import { commandArgs, replyUserError } from "./reply-error.js";
+import { commandArgs } from "./command-args.js";
 import type { FeatureDeps } from "./feature-deps.js";
 
 export const cancelUsage = "Usage: /cancel <job id>, for example /cancel ab3def7. /status lists your jobs.";
@@ -29,15 +28,10 @@ export function cancelFeature(deps: Pick<FeatureDeps, "jobs" | "relay" | "metric
       await ctx.reply(cancelUsage);
       return;
     }
-    try {
-      const view = await deps.jobs.cancel(id, ctx.actor);
-      await ctx.reply(cancelledText(view));
-      count("ok");
-      await deps.relay.refresh(view.id);
-    } catch (err) {
-      if (!(await replyUserError(ctx, err))) throw err;
-      count("invalid");
-    }
+    const view = await deps.jobs.cancel(id, ctx.actor); // a refusal goes to the error boundary
+    await ctx.reply(cancelledText(view));
+    count("ok");
+    await deps.relay.refresh(view.id);
   });
 
   feature.callbackQuery(/^c:(.+)$/, async (ctx) => {
@@ -46,16 +40,10 @@ export function cancelFeature(deps: Pick<FeatureDeps, "jobs" | "relay" | "metric
       await ctx.answerCallbackQuery({ text: "That button is out of date." });
       return;
     }
-    try {
-      const view = await deps.jobs.cancel(jobId, ctx.actor);
-      await ctx.answerCallbackQuery({ text: cancelledText(view) });
-      count("ok");
-      await deps.relay.refresh(view.id);
-    } catch (err) {
-      if (!isUserFacing(err)) throw err;
-      await ctx.answerCallbackQuery({ text: err.userMessage, show_alert: true });
-      count("invalid");
-    }
+    const view = await deps.jobs.cancel(jobId, ctx.actor); // a refusal goes to the error boundary
+    await ctx.answerCallbackQuery({ text: cancelledText(view) });
+    count("ok");
+    await deps.relay.refresh(view.id);
   });
 
   // Any other button (e.g. from an older version): answer so the client stops spinning.

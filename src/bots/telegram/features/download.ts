@@ -4,12 +4,10 @@
  * relay then keeps up to date.
  */
 import { Composer } from "grammy";
-import { isUserFacing } from "../../../core/errors.js";
 import type { ParsedLink } from "../../../core/spotify/link-parser.js";
 import type { BotContext } from "../context.js";
-import { cancelKeyboard } from "../progress-relay.js";
-import { isFinalStage, renderFinalStatus, renderProgress, snapshotOfView } from "../render.js";
-import { commandArgs, replyUserError } from "./reply-error.js";
+import { renderJobMessage } from "../render.js";
+import { commandArgs } from "./command-args.js";
 import type { FeatureDeps } from "./feature-deps.js";
 
 export const downloadUsage =
@@ -22,14 +20,8 @@ export function downloadFeature(deps: FeatureDeps): Composer<BotContext> {
   async function download(ctx: BotContext, text: string): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
-    let parsed: ParsedLink;
-    try {
-      parsed = deps.catalog.parse(text);
-    } catch (err) {
-      if (!(await replyUserError(ctx, err))) throw err;
-      count("invalid");
-      return;
-    }
+    // A refusal (bad link, a limit) goes to the error boundary, which answers it and counts it.
+    const parsed: ParsedLink = deps.catalog.parse(text);
     const token = deps.downloads.take(String(ctx.actor.userId));
     if (!token.ok) {
       deps.metrics.rateLimited.inc({ kind: "bucket" });
@@ -39,32 +31,17 @@ export function downloadFeature(deps: FeatureDeps): Composer<BotContext> {
       );
       return;
     }
-    let submitted;
-    try {
-      const ref = await deps.catalog.canonicalRef(parsed);
-      submitted = await deps.jobs.submit({ owner: { userId: ctx.actor.userId, chatId }, ref });
-    } catch (err) {
-      if (!isUserFacing(err)) throw err;
-      if (err.code === "limit_per_person" || err.code === "queue_full") {
-        deps.metrics.rateLimited.inc({ kind: err.code === "queue_full" ? "queue_full" : "per_person" });
-        count("limited");
-      } else {
-        count("invalid");
-      }
-      await replyUserError(ctx, err);
-      return;
-    }
-    const { job, existing } = submitted;
+    const ref = await deps.catalog.canonicalRef(parsed);
+    const { job, existing } = await deps.jobs.submit({ owner: { userId: ctx.actor.userId, chatId }, ref });
     ctx.log.info({ jobId: job.id, existing, ref: job.ref.uri }, "download submitted");
     if (existing && deps.relay.isFollowing(job.id)) {
       await ctx.reply(`You asked for that already: it is job ${job.id}, and its progress is shown above.`);
       count("ok");
       return;
     }
-    const final = isFinalStage(job.stage);
-    const statusText = final ? renderFinalStatus(job) : renderProgress(snapshotOfView(job));
-    const message = await ctx.reply(statusText, final ? {} : { reply_markup: cancelKeyboard(job.id) });
-    await deps.relay.follow(job, { chatId, messageId: message.message_id }, statusText);
+    const shown = renderJobMessage(job);
+    const message = await ctx.reply(shown.text, shown.keyboard ? { reply_markup: shown.keyboard } : {});
+    await deps.relay.follow(job, { chatId, messageId: message.message_id }, shown.text);
     count("ok");
   }
 

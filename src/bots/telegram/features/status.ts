@@ -2,14 +2,8 @@
 import { Composer } from "grammy";
 import { parseJobId } from "../../../core/jobs/job-id.js";
 import type { BotContext } from "../context.js";
-import {
-  isFinalStage,
-  renderFinalStatus,
-  renderProgress,
-  renderStatusLine,
-  snapshotOfView,
-} from "../render.js";
-import { commandArgs, replyUserError } from "./reply-error.js";
+import { isFinalStage, renderJobMessage, renderStatusLine } from "../render.js";
+import { commandArgs } from "./command-args.js";
 import type { FeatureDeps } from "./feature-deps.js";
 
 export const statusUsage =
@@ -26,16 +20,10 @@ export function statusFeature(deps: Pick<FeatureDeps, "jobs" | "metrics">): Comp
         await ctx.reply(statusUsage);
         return;
       }
-      try {
-        const view = await deps.jobs.status(id, ctx.actor);
-        await ctx.reply(
-          isFinalStage(view.stage) ? renderFinalStatus(view) : renderProgress(snapshotOfView(view)),
-        );
-        count("ok");
-      } catch (err) {
-        if (!(await replyUserError(ctx, err))) throw err;
-        count("invalid");
-      }
+      // The text only: the live message with its Cancel button is the one /download answered with. An
+      // unknown id goes to the error boundary, which answers it.
+      await ctx.reply(renderJobMessage(await deps.jobs.status(id, ctx.actor)).text);
+      count("ok");
       return;
     }
     const views = await deps.jobs.list({ userId: ctx.actor.userId, isAdmin: false }, 10);
