@@ -95,7 +95,9 @@ async function main(): Promise<number> {
     ];
     await attempt(pipelineNames, "pipeline.ts", args);
   }
-  for (const name of ["intake", "memory", "bot"]) {
+  for (const name of Object.keys(benchmarks).filter(
+    (n) => !pipelineNames.includes(n) && n !== "repeat" && n !== "pipeline",
+  )) {
     if (!selected.has(name)) continue;
     const entry = benchmarks[name]!;
     if (entry.script) await attempt([name], entry.script);

@@ -1,8 +1,12 @@
 /**
  * Every command and refusal, over HTTP through the Telegram emulator with real grammY, real Redis and a
  * real JobService (no workers here: jobs stay queued, which is what /status and /cancel need).
+ *
+ * Each test gets a harness of its own (a new emulator, Redis key prefix, bot, metrics and data dir, a
+ * few hundred ms), so no test sees the jobs, chats, transcripts, counters or rate-limit buckets of
+ * another, and they pass in any order (`--sequence.shuffle`).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import Fastify from "fastify";
 import { botCommands, createBot } from "../../../src/bots/telegram/index.js";
 import { artistId, cyrillicAlbum, demoAlbum, japaneseAlbum } from "../../../src/emulators/spotify/index.js";
@@ -21,10 +25,13 @@ const albumLink = (id: string) => `https://open.spotify.com/album/${id}`;
 
 describe("telegram bot commands", () => {
   let h: BotHarness;
-  beforeAll(async () => {
-    h = await createBotHarness({ telegram: { downloadsCapacity: 4, downloadsRefillSeconds: 600 } });
+  beforeEach(async () => {
+    const harness = await createBotHarness({
+      telegram: { downloadsCapacity: 4, downloadsRefillSeconds: 600 },
+    });
+    h = harness;
+    return () => harness.close();
   });
-  afterAll(async () => h?.close());
 
   it("answers /start and /help with what it does, the links it takes and the person's limits", async () => {
     const start = await h.ask(alice, "/start", /Spotify link/);
@@ -137,6 +144,15 @@ describe("telegram bot commands", () => {
   });
 
   it("answers the per-person cap and the per-person token bucket in plain words", async () => {
+    // Alice sent a bad link (which does not count), then two download requests: one job is still
+    // queued, the other she cancelled.
+    await h.ask(alice, "/download https://example.org/album/123", /not to Spotify/);
+    await h.ask(alice, albumLink(demoAlbum.id), /Job [a-z2-9]{7}/);
+    const second = await h.ask(alice, albumLink(cyrillicAlbum.id), /Job [a-z2-9]{7}/);
+    const secondId = /Job ([a-z2-9]{7})/.exec(second.text)![1]!;
+    const ended = h.nextMessage(alice.id, /cancelled \(job/);
+    await h.ask(alice, `/cancel ${secondId}`, new RegExp(`Job ${secondId} is cancelled`));
+    await ended;
     // Alice has one job queued; one more fills her cap of 2.
     await h.ask(alice, albumLink(japaneseAlbum.id), /Job [a-z2-9]{7}/);
     const capped = await h.ask(
@@ -159,6 +175,9 @@ describe("telegram bot commands", () => {
   it("in webhook mode, serves updates through Fastify and checks the secret token", async () => {
     const telegram = { ...h.deps.config.telegram, mode: "webhook" as const, webhookSecret: "s3cret-token" };
     const hooked = createBot({ ...h.deps, config: { ...h.deps.config, telegram } });
+    // The update below comes straight to the webhook, not through the stand-in: Alice's chat with the
+    // bot must exist there for the answer to reach her.
+    h.tg.openPrivateChat(alice);
     const app = Fastify();
     app.post("/telegram/webhook", hooked.webhookHandler);
     const update = {

@@ -5,9 +5,12 @@
  * once each, in order, after the wait, and the person is told once what is still coming. The same holds
  * across a bot restart during the wait (the outbox is in Redis) and for 5xx answers that outlast
  * auto-retry. A track whose file and thumbnail would not fit in one upload request is not uploaded.
+ *
+ * Each test gets a harness of its own (new emulator, Redis prefix, outbox and metrics), so no test sees
+ * another's fault rules, transcripts or counters, and they pass in any order.
  */
 import { Api, GrammyError, InputFile } from "grammy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { EmulatorEvent, TranscriptEntry } from "../../../src/emulators/telegram/index.js";
 import { eventually } from "../../helpers/processes.js";
 import {
@@ -29,9 +32,11 @@ const songs = (n: number, bytes = 40_000) =>
 
 describe("telegram deliveries that must wait, and the upload limit", () => {
   let h: BotHarness;
-  const sentAt = new Map<number, number>();
-  beforeAll(async () => {
-    h = await createBotHarness({
+  /** When each bot message was sent, by chat and message id (of the current test's emulator). */
+  let sentAt: Map<number, number>;
+  beforeEach(async () => {
+    sentAt = new Map();
+    const harness = await createBotHarness({
       // auto-retry waits out at most 5 s and tries a 5xx once more; the first pause after 5xx is 2 s.
       tuning: { maxRetryDelaySeconds: 5, maxRetryAttempts: 1 },
       deliveryServerErrorDelayMs: 2000,
@@ -39,11 +44,12 @@ describe("telegram deliveries that must wait, and the upload limit", () => {
       telegram: { uploadLimitMb: 1 },
       emulator: { uploadLimitBytes: 1_000_000 },
     });
+    h = harness;
     h.tg.onEvent((e: EmulatorEvent) => {
       if (e.type === "message-sent") sentAt.set(e.entry.messageId * 1e7 + e.chatId, Date.now());
     });
+    return () => harness.close();
   }, 120_000);
-  afterAll(async () => h?.close());
 
   const at = (m: TranscriptEntry) => sentAt.get(m.messageId * 1e7 + m.chatId)!;
 

@@ -3,8 +3,12 @@
  * one status message at the per-chat pace, then sends the summary, the tracks as audio (with a
  * thumbnail) and the link. A repeat goes out by file_id with no upload; a 429 storm and 5xx answers are
  * survived.
+ *
+ * Each test gets a harness of its own (new emulator, Redis prefix, workers, track cache and metrics), so
+ * the first delivery always starts from an empty cache and no test sees another's chats or counters; a
+ * test that needs the album collected once before collects it itself.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { demoAlbum } from "../../../src/emulators/spotify/index.js";
 import { eventually } from "../../helpers/processes.js";
 import type { EmulatorEvent } from "../../../src/emulators/telegram/index.js";
@@ -23,10 +27,18 @@ const summaryRe = /tracks ready/;
 
 describe("telegram bot progress and delivery", () => {
   let h: BotHarness;
-  beforeAll(async () => {
-    h = await createBotHarness({ workers: true, telegram: { editIntervalSeconds: 2 } });
+  beforeEach(async () => {
+    const harness = await createBotHarness({ workers: true, telegram: { editIntervalSeconds: 2 } });
+    h = harness;
+    return () => harness.close();
   }, 120_000);
-  afterAll(async () => h?.close());
+
+  /** The workers collect demoAlbum for `person` and the bot delivers it: summary and five audio messages. */
+  async function collectAndDeliver(person: { id: number; firstName: string }): Promise<void> {
+    await h.ask(person, `/download ${link}`, /Job [a-z2-9]{7}/);
+    await h.nextMessage(person.id, summaryRe, 90_000);
+    await waitForCount(() => audioMessages(h.tg, person.id).length, 5);
+  }
 
   it("edits one status message at most every editIntervalSeconds, then delivers summary, audio and link", async () => {
     const editTimes: number[] = [];
@@ -75,6 +87,8 @@ describe("telegram bot progress and delivery", () => {
   }, 120_000);
 
   it("sends a repeat by file_id: no upload, the same files", async () => {
+    // Alice's album was collected and uploaded once.
+    await collectAndDeliver(alice);
     const first = audioMessages(h.tg, alice.id).map((a) => a.audio!.fileId);
     const uploadsBefore = h.tg.stats().uploads;
     const audioCallsBefore = h.tg.stats().callsByMethod.sendAudio ?? 0;
@@ -99,6 +113,8 @@ describe("telegram bot progress and delivery", () => {
   }, 120_000);
 
   it("survives a 429 storm and 5xx answers and still delivers the final summary", async () => {
+    // The album is in the cache already (Alice had it), so Carol's delivery runs while the storm lasts.
+    await collectAndDeliver(alice);
     h.tg.resetStats();
     h.tg.storm429({ durationMs: 5000 });
     h.tg.failNext({ method: "sendMessage", status: 502, html: true });

@@ -2,21 +2,25 @@
  * A bot restart mid-job: the new instance picks the relay up from the job store, keeps editing the same
  * status message and delivers the final summary in the same chat; a job that ended while no bot ran is
  * delivered when the next one starts.
+ *
+ * Each test gets a harness of its own (new emulator, Redis prefix, workers and audio stand-in), so no
+ * test sees another's jobs, relays or transcripts, nor a slowed-down audio stand-in.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { demoAlbum, japaneseAlbum } from "../../../src/emulators/spotify/index.js";
 import type { EmulatorEvent } from "../../../src/emulators/telegram/index.js";
 import { alice, audioMessages, bob, createBotHarness, type BotHarness } from "./bot-harness.js";
 
 describe("telegram bot restart", () => {
   let h: BotHarness;
-  beforeAll(async () => {
-    h = await createBotHarness({ workers: true });
+  beforeEach(async () => {
+    const harness = await createBotHarness({ workers: true });
+    h = harness;
+    return async () => {
+      harness.p.stack.audio.control.slowAudio(0);
+      await harness.close();
+    };
   }, 120_000);
-  afterAll(async () => {
-    h?.p.stack.audio.control.slowAudio(0);
-    await h?.close();
-  });
 
   it("a new bot instance resumes the relay: same status message, edited to the end, summary delivered", async () => {
     h.p.stack.audio.control.slowAudio(100);

@@ -3,9 +3,12 @@
  * setWebhook, as Telegram does. getWebhookInfo never shows that secret, so the bot sets the webhook at
  * every start: a restart with a rotated secret takes effect even though the URL did not change, and a
  * webhook Telegram holds with a stale secret is repaired by the next start.
+ *
+ * Each test gets a harness, a webhook server and a list of attempts of its own, so the setWebhook
+ * calls and webhook attempts it counts are its own, whatever ran before.
  */
 import Fastify, { type FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createBot, type TelegramBot } from "../../../src/bots/telegram/index.js";
 import type { EmulatorEvent } from "../../../src/emulators/telegram/index.js";
 import { eventually } from "../../helpers/processes.js";
@@ -16,17 +19,24 @@ describe("telegram bot in webhook mode", () => {
   let app: FastifyInstance;
   let webhookUrl: string;
   let current: TelegramBot | undefined;
-  const bots: TelegramBot[] = [];
-  /** Every POST the stand-in made to the webhook. */
-  const attempts: Extract<EmulatorEvent, { type: "webhook-attempt" }>[] = [];
+  /** The bots the current test started. */
+  let bots: TelegramBot[];
+  /** Every POST the stand-in made to the webhook in the current test. */
+  let attempts: Extract<EmulatorEvent, { type: "webhook-attempt" }>[];
 
-  beforeAll(async () => {
-    h = await createBotHarness();
+  beforeEach(async () => {
+    current = undefined;
+    attempts = [];
+    const started: TelegramBot[] = [];
+    bots = started;
+    const harness = await createBotHarness();
+    h = harness;
     await h.bot.stop(); // the harness's polling bot; these tests start their own
     h.tg.onEvent((e) => {
       if (e.type === "webhook-attempt") attempts.push(e);
     });
-    app = Fastify();
+    const server = Fastify();
+    app = server;
     // The service mounts one bot's handler; here the route follows whichever bot runs now.
     app.post("/telegram/webhook", (request, reply) => {
       if (current === undefined) return reply.code(503).send();
@@ -34,12 +44,12 @@ describe("telegram bot in webhook mode", () => {
     });
     const address = await app.listen({ host: "127.0.0.1", port: 0 });
     webhookUrl = `${address}/telegram/webhook`;
+    return async () => {
+      for (const bot of started) await bot.stop();
+      await server.close();
+      await harness.close();
+    };
   }, 120_000);
-  afterAll(async () => {
-    for (const bot of bots) await bot.stop();
-    await app?.close();
-    await h?.close();
-  });
 
   function webhookBot(secret: string): TelegramBot {
     const telegram = {
