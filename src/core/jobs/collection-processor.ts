@@ -17,7 +17,7 @@ import type { Metrics } from "../metrics.js";
 import type { Catalog } from "../spotify/catalog.js";
 import type { CancelBus } from "./cancel-bus.js";
 import { endedWithoutTracks, stageOfOutcome, type JobRecords } from "./job-record.js";
-import { writeZip } from "./packager.js";
+import { packCollection } from "./packager.js";
 import type { ProgressAggregator } from "./progress-aggregator.js";
 import {
   collectionJobDataSchema,
@@ -301,35 +301,20 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
           if (fetched) cover = await writeCover(dir, fetched);
         }
         if (!cancelled) {
-          const top = path.basename(dir);
-          const entries = collected.map((t) => {
-            const file = resolveInside(deps.libraryDir, t.file ?? "");
-            return { file, name: `${top}/${path.basename(file)}` };
-          });
-          // Names inside the zip must be unique even when two tracks share a file name.
-          const seen = new Set<string>();
-          for (const entry of entries) {
-            let name = entry.name;
-            for (let n = 2; seen.has(name); n++) name = entry.name.replace(/(\.[^.]+)$/, ` (${n})$1`);
-            entry.name = name;
-            seen.add(name);
-          }
-          const m3u = entries.map((e) => `${path.basename(e.name)}`);
-          const zipPlaylist = path.join(deps.tmpDir, jobId, `${top}.m3u8`);
-          await writeM3u8(
-            path.dirname(zipPlaylist),
-            collected.map((t, i) => ({
-              path: m3u[i] ?? "",
+          const packagePath = path.join(deps.packagesDir, `${jobId}.zip`);
+          result.packageBytes = await packCollection({
+            dest: packagePath,
+            folder: path.basename(dir),
+            tracks: collected.map((t) => ({
+              file: resolveInside(deps.libraryDir, t.file ?? ""),
               durationSec: t.durationSec ?? 0,
               artist: t.artists.join(", "),
               title: t.title,
             })),
-            path.basename(zipPlaylist),
-          );
-          entries.push({ file: zipPlaylist, name: `${top}/${top}.m3u8` });
-          if (cover) entries.push({ file: cover, name: `${top}/cover.jpg` });
-          const packagePath = path.join(deps.packagesDir, `${jobId}.zip`);
-          result.packageBytes = await writeZip(packagePath, entries, signal);
+            ...(cover ? { cover } : {}),
+            workDir: path.join(deps.tmpDir, jobId),
+            signal,
+          });
           result.packagePath = packagePath;
         }
       }

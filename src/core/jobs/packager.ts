@@ -1,13 +1,16 @@
 /**
- * Packs a finished collection into one .zip for the download link. Audio does not compress, so entries
- * are stored (no deflate): packing costs one read of each file for its CRC and one copy. Written through
- * a temp name and renamed, so a link never serves half a file.
+ * Packs a finished collection into one .zip for the download link: what goes in and under which names
+ * (the collection's folder, its tracks with unique names, a playlist that refers to them by those names,
+ * the cover), and the zip itself. Audio does not compress, so entries are stored (no deflate): packing
+ * costs one read of each file for its CRC and one copy. Written through a temp name and renamed, so a link
+ * never serves half a file.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import { once } from "node:events";
+import { writeM3u8 } from "../media/library.js";
 
 export interface ZipEntry {
   /** Absolute path of the file to add. */
@@ -103,4 +106,50 @@ export async function writeZip(
     await rm(temp, { force: true });
     throw err;
   }
+}
+
+/** One collected track, as the package needs it. */
+export interface PackedTrack {
+  /** Absolute path of the file in the library. */
+  file: string;
+  durationSec: number;
+  artist: string;
+  title: string;
+}
+
+/**
+ * Pack a collection as `<folder>/<tracks…>`, `<folder>/<folder>.m3u8` (naming the tracks as they are in the
+ * zip) and `<folder>/cover.jpg` when there is a cover. Two tracks with the same file name get " (2)", " (3)"…
+ * `workDir` holds the zip's playlist while packing. Returns the zip's size in bytes.
+ */
+export async function packCollection(options: {
+  dest: string;
+  folder: string;
+  tracks: readonly PackedTrack[];
+  cover?: string;
+  workDir: string;
+  signal?: AbortSignal;
+}): Promise<number> {
+  const { folder } = options;
+  const seen = new Set<string>();
+  const entries: ZipEntry[] = options.tracks.map((t) => {
+    const wanted = `${folder}/${path.basename(t.file)}`;
+    let name = wanted;
+    for (let n = 2; seen.has(name); n++) name = wanted.replace(/(\.[^.]+)$/, ` (${n})$1`);
+    seen.add(name);
+    return { file: t.file, name };
+  });
+  const playlist = await writeM3u8(
+    options.workDir,
+    options.tracks.map((t, i) => ({
+      path: path.basename(entries[i]?.name ?? ""),
+      durationSec: t.durationSec,
+      artist: t.artist,
+      title: t.title,
+    })),
+    `${folder}.m3u8`,
+  );
+  entries.push({ file: playlist, name: `${folder}/${folder}.m3u8` });
+  if (options.cover) entries.push({ file: options.cover, name: `${folder}/cover.jpg` });
+  return writeZip(options.dest, entries, options.signal);
 }

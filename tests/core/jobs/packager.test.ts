@@ -1,0 +1,61 @@
+/**
+ * The download package: a real zip (read back with Info-ZIP's unzip) with the collection's folder, its
+ * tracks under unique names, a playlist naming them as they are in the zip, and the cover.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { packCollection } from "../../../src/core/jobs/packager.js";
+
+describe("packCollection", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("names every entry once and writes a playlist that finds them in the zip", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "cdc-pack-"));
+    dirs.push(root);
+    const file = (rel: string, body: string) => {
+      const p = path.join(root, "library", rel);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, body);
+      return p;
+    };
+    // Two tracks of a playlist from two albums share a file name.
+    const a = file("Band A/Album/01 - Intro.mp3", "a");
+    const b = file("Band B/Other/01 - Intro.mp3", "bb");
+    const c = file("Band A/Album/02 - Song.mp3", "ccc");
+    const cover = file("cover.jpg", "jpeg");
+    const dest = path.join(root, "packages", "abcdefg.zip");
+    const bytes = await packCollection({
+      dest,
+      folder: "Road Trip",
+      tracks: [
+        { file: a, durationSec: 61, artist: "Band A", title: "Intro" },
+        { file: b, durationSec: 62, artist: "Band B", title: "Intro" },
+        { file: c, durationSec: 63, artist: "Band A", title: "Song" },
+      ],
+      cover,
+      workDir: path.join(root, "tmp"),
+    });
+    expect(bytes).toBeGreaterThan(0);
+    const names = execFileSync("unzip", ["-Z1", dest]).toString().trim().split("\n");
+    expect(names).toEqual([
+      "Road Trip/01 - Intro.mp3",
+      "Road Trip/01 - Intro (2).mp3",
+      "Road Trip/02 - Song.mp3",
+      "Road Trip/Road Trip.m3u8",
+      "Road Trip/cover.jpg",
+    ]);
+    const playlist = execFileSync("unzip", ["-p", dest, "Road Trip/Road Trip.m3u8"]).toString();
+    expect(playlist.split("\n").filter((l) => l.endsWith(".mp3"))).toEqual([
+      "01 - Intro.mp3",
+      "01 - Intro (2).mp3",
+      "02 - Song.mp3",
+    ]);
+    expect(execFileSync("unzip", ["-p", dest, "Road Trip/01 - Intro (2).mp3"]).toString()).toBe("bb");
+  });
+});
