@@ -6,7 +6,7 @@
  * again with `resume()`; a periodic re-read covers progress events lost on the way (they are best effort).
  */
 import { GrammyError, type Api, type InlineKeyboard } from "grammy";
-import type { JobService, JobView } from "../../core/jobs/job-service.js";
+import { endedView, type JobService, type JobView } from "../../core/jobs/job-service.js";
 import type { ProgressSubscription } from "../../core/jobs/progress-broker.js";
 import type { Logger } from "../../core/log.js";
 import { isNotModified } from "./api-error-counter.js";
@@ -54,6 +54,8 @@ interface Followed {
   chatId: number;
   messageId: number;
   snapshot: ProgressSnapshot;
+  /** The job as last read (whose it is, link, format): with a final event's result it is the final view. */
+  view: JobView;
   lastText?: string;
   finalView?: JobView;
   /** Set while its tracks wait for YouTube; the person gets one message when they go on. */
@@ -202,6 +204,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       await jobs.clearRelay(jobId);
       return;
     }
+    f.view = view;
     if (isFinalStage(view.stage)) f.finalView = view;
     else {
       f.snapshot = snapshotOfView(view);
@@ -227,7 +230,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
   return {
     async follow(view, target, text) {
       await jobs.setRelay(view.id, { chatId: target.chatId, messageId: target.messageId });
-      const f: Followed = { jobId: view.id, ...target, snapshot: snapshotOfView(view), lastText: text };
+      const f: Followed = { jobId: view.id, ...target, snapshot: snapshotOfView(view), view, lastText: text };
       if (isFinalStage(view.stage)) f.finalView = view;
       followed.set(view.id, f);
       if (f.finalView !== undefined) markDirty(f);
@@ -252,6 +255,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
           chatId: target.chatId,
           messageId: target.messageId,
           snapshot: snapshotOfView(view),
+          view,
         };
         if (isFinalStage(view.stage)) f.finalView = view;
         followed.set(jobId, f);
@@ -271,8 +275,13 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
         if (f === undefined || f.finalView !== undefined) return;
         f.snapshot = snapshotOfEvent(event, f.snapshot);
         noteWaiting(f);
-        if (isFinalStage(event.stage)) background(() => refresh(event.jobId), "refresh");
-        else markDirty(f);
+        if (isFinalStage(event.stage)) {
+          // The final event carries the result: show and deliver it without reading the job again.
+          if (event.result) {
+            f.finalView = endedView(f.view, event.result);
+            markDirty(f);
+          } else background(() => refresh(event.jobId), "refresh");
+        } else markDirty(f);
       });
       options.progress.onFinished((jobId) => {
         if (stopped || !followed.has(jobId)) return;

@@ -75,6 +75,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
       done: ok,
       failed: result.tracks.filter((t) => t.outcome === "failed").length,
       needsReview: result.tracks.filter((t) => t.outcome === "needs_review").length,
+      result,
     });
     deps.metrics?.jobs.inc({ outcome: result.outcome });
     deps.metrics?.jobDuration.observe({ outcome: result.outcome }, (Date.now() - data.createdAt) / 1000);

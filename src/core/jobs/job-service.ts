@@ -10,7 +10,7 @@ import { UserFacingError } from "../errors.js";
 import type { AudioFormat, Config } from "../config/schema.js";
 import type { SpotifyRef } from "../spotify/types.js";
 import { newJobId, parseJobId } from "./job-id.js";
-import { createJobRecords, endedWithoutTracks } from "./job-record.js";
+import { createJobRecords, endedWithoutTracks, stageOfOutcome } from "./job-record.js";
 import { createKeys, QUEUE_COLLECTIONS, type Keys } from "./keys.js";
 import {
   collectionJobDataSchema,
@@ -108,6 +108,27 @@ export class JobNotFoundError extends UserFacingError {
 /** BullMQ states of a collection that is still queued or running (the queue depth). */
 const activeStates = ["waiting", "active", "waiting-children", "delayed", "prioritized"] as const;
 
+/**
+ * A job as it ended: its final stage, counts and title from the result. Used by the job service and by the
+ * relay when a final progress event brings the result along (no second read).
+ */
+export function endedView(view: JobView, result: CollectionResult): JobView {
+  const count = (...outcomes: string[]) => result.tracks.filter((t) => outcomes.includes(t.outcome)).length;
+  const { current: _current, etaSeconds: _eta, waiting: _waiting, ...rest } = view;
+  return {
+    ...rest,
+    stage: stageOfOutcome(result.outcome),
+    percent: 100,
+    title: result.title,
+    total: result.tracks.length,
+    done: count("done", "cached"),
+    failed: count("failed"),
+    needsReview: count("needs_review"),
+    result,
+    finishedAt: result.finishedAt,
+  };
+}
+
 export function createJobService(options: JobServiceOptions): JobService {
   const keys: Keys = createKeys(options.prefix);
   const redis = options.connection;
@@ -131,7 +152,6 @@ export function createJobService(options: JobServiceOptions): JobService {
     const stage = record.stage ?? "queued";
     const failedUnrecorded = !isFinalStage(stage) && job !== undefined && (await job.getState()) === "failed";
     const final = isFinalStage(stage) || failedUnrecorded;
-    const tracks = result?.tracks ?? [];
     const v: JobView = {
       id: jobId,
       owner: record.who.owner,
@@ -139,25 +159,19 @@ export function createJobService(options: JobServiceOptions): JobService {
       format: record.who.format,
       stage: failedUnrecorded ? "failed" : stage,
       percent: final ? 100 : (p?.percent ?? 0),
-      total: result ? tracks.length : (p?.total ?? work?.totalTracks ?? 0),
-      done: result
-        ? tracks.filter((t) => t.outcome === "done" || t.outcome === "cached").length
-        : (p?.done ?? 0),
-      failed: result ? tracks.filter((t) => t.outcome === "failed").length : (p?.failed ?? 0),
-      needsReview: result ? tracks.filter((t) => t.outcome === "needs_review").length : (p?.needsReview ?? 0),
+      total: p?.total ?? work?.totalTracks ?? 0,
+      done: p?.done ?? 0,
+      failed: p?.failed ?? 0,
+      needsReview: p?.needsReview ?? 0,
       createdAt: record.who.createdAt,
     };
-    const title = result?.title ?? work?.title ?? p?.title;
+    const title = work?.title ?? p?.title;
     if (title !== undefined) v.title = title;
-    if (!final && p?.current) v.current = p.current;
-    if (!final && p?.etaSeconds !== undefined) v.etaSeconds = p.etaSeconds;
-    if (!final && p?.waiting !== undefined && p.waiting.until > Date.now()) v.waiting = p.waiting;
-    if (result) {
-      v.result = result;
-      v.finishedAt = result.finishedAt;
-    } else if (failedUnrecorded) {
-      v.finishedAt = job?.finishedOn ?? Date.now();
-    }
+    if (result) return endedView(v, result);
+    if (failedUnrecorded) return { ...v, finishedAt: job?.finishedOn ?? Date.now() };
+    if (p?.current) v.current = p.current;
+    if (p?.etaSeconds !== undefined) v.etaSeconds = p.etaSeconds;
+    if (p?.waiting !== undefined && p.waiting.until > Date.now()) v.waiting = p.waiting;
     return v;
   }
 

@@ -165,6 +165,8 @@ export const progressEventSchema = z.object({
   needsReview: z.number().int().default(0),
   /** YouTube Music search requests spent on the tracks that have ended (the cost of matching). */
   searches: z.number().int().default(0),
+  /** The final event of a collection carries its result: what the summary needs, no second read. */
+  result: collectionResultSchema.optional(),
   /** Set while tracks wait for YouTube (its rate limit, a bot check, the hour's budget): until when, and why. */
   waiting: z.object({ until: z.number(), reason: z.string() }).optional(),
   current: z
