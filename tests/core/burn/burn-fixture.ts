@@ -135,39 +135,38 @@ export async function storeCollection(options: {
     totalBytes: packageBytes,
     finishedAt: Date.now(),
   };
-  const data: CollectionJobData = {
-    owner: { userId: 4242, chatId: 4242 },
-    ref: { kind: "album", id: "fixture", uri: "spotify:album:fixture" },
-    format: "mp3",
-    createdAt: Date.now(),
-    step: "finalize",
-    title: options.title,
-    folder,
-  };
   // No worker runs under this prefix: the job stays put, and its recorded result makes it "done".
-  const queue = new Queue(QUEUE_COLLECTIONS, { connection: options.redis, prefix: options.prefix });
-  await queue.add("collection", data, { jobId });
-  await queue.close();
-  const records = createJobRecords(options.redis, createKeys(options.prefix), 3600);
-  await records.create(jobId, {
-    owner: data.owner,
-    ref: data.ref,
-    format: data.format,
-    createdAt: data.createdAt,
-  });
-  await records.finish(jobId, result);
+  await storeJob(
+    options.redis,
+    options.prefix,
+    jobId,
+    { step: "finalize", title: options.title, folder },
+    result,
+  );
   return { jobId, result };
 }
 
 /** Store a collection job that has not finished (no result yet). */
 export async function storeRunningCollection(redis: Redis, prefix: string): Promise<string> {
   const jobId = newJobId();
+  await storeJob(redis, prefix, jobId, { step: "resolve" });
+  return jobId;
+}
+
+/** A collection job as the service stores one: its BullMQ job and its job record (ended when `result`). */
+async function storeJob(
+  redis: Redis,
+  prefix: string,
+  jobId: string,
+  work: Pick<CollectionJobData, "step"> & Partial<CollectionJobData>,
+  result?: CollectionResult,
+): Promise<void> {
   const data: CollectionJobData = {
     owner: { userId: 4242, chatId: 4242 },
     ref: { kind: "album", id: "fixture", uri: "spotify:album:fixture" },
     format: "mp3",
     createdAt: Date.now(),
-    step: "resolve",
+    ...work,
   };
   const records = createJobRecords(redis, createKeys(prefix), 3600);
   await records.create(jobId, {
@@ -179,5 +178,5 @@ export async function storeRunningCollection(redis: Redis, prefix: string): Prom
   const queue = new Queue(QUEUE_COLLECTIONS, { connection: redis, prefix });
   await queue.add("collection", data, { jobId });
   await queue.close();
-  return jobId;
+  if (result) await records.finish(jobId, result);
 }
