@@ -4,7 +4,7 @@
  */
 import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
-import { createJobRecords } from "../../../src/core/jobs/job-record.js";
+import { createJobRecords, endedWithoutTracks } from "../../../src/core/jobs/job-record.js";
 import { createKeys, QUEUE_COLLECTIONS } from "../../../src/core/jobs/keys.js";
 import type { CollectionResult } from "../../../src/core/jobs/schemas.js";
 import { shortAlbum, shortAlbums } from "../../../src/emulators/spotify/index.js";
@@ -57,16 +57,7 @@ describe("the job record", () => {
     const who = { owner, ref: refOf(shortAlbum.id), format: "mp3" as const, createdAt: Date.now() };
     await records.create("abcdefg", who);
     await records.setStage("abcdefg", "downloading");
-    const result: CollectionResult = {
-      outcome: "done",
-      title: "Zehn kleine Stücke",
-      tracks: [],
-      notes: [],
-      truncated: false,
-      totalDurationSec: 0,
-      totalBytes: 0,
-      finishedAt: 1,
-    };
+    const result: CollectionResult = endedWithoutTracks("done", "Zehn kleine Stücke");
     expect(await records.finish("abcdefg", result)).toBe(true);
     expect(await records.finish("abcdefg", { ...result, outcome: "failed" })).toBe(false);
     await records.setStage("abcdefg", "packaging"); // a straggler

@@ -27,6 +27,7 @@ import {
   type SpotifyEmulator,
 } from "../../../src/emulators/spotify/index.js";
 import { testRedisUrl, uniquePrefix } from "../../helpers/redis.js";
+import { emulatorCatalogOptions } from "./emulator-catalog.js";
 
 let emu: SpotifyEmulator;
 let redis: Redis;
@@ -50,19 +51,7 @@ afterEach(async () => {
 
 /** A catalog as a worker builds it: its own providers (and token), the shared Redis. */
 function catalog(overrides: Partial<CatalogOptions> = {}) {
-  return createCatalog({
-    providers: ["api", "embed"],
-    ...emulatorCredentials,
-    apiBaseUrl: emu.apiBaseUrl,
-    accountsBaseUrl: emu.url,
-    embedBaseUrl: emu.url,
-    shortLinkBaseUrl: emu.url,
-    maxRetryAfterSeconds: 5,
-    requestTimeoutMs: 5_000,
-    pauses,
-    notices,
-    ...overrides,
-  });
+  return createCatalog(emulatorCatalogOptions(emu, { pauses, notices, ...overrides }));
 }
 
 /** Every notice in the stream, oldest first. */

@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isUserFacing } from "../../../src/core/errors.js";
 import { createCatalog, resolveLink, type CatalogOptions } from "../../../src/core/spotify/catalog.js";
 import { formatCollection } from "../../../src/core/spotify/format-collection.js";
+import { emulatorCatalogOptions } from "./emulator-catalog.js";
 import {
   bigNotOwnedPlaylist,
   demoAlbum,
   editorialPlaylist,
-  emulatorCredentials,
   notOwnedPlaylist,
   roadTripPlaylist,
   shortLinkCodes,
@@ -23,17 +23,7 @@ afterEach(async () => {
 });
 
 function options(overrides: Partial<CatalogOptions> = {}): CatalogOptions {
-  return {
-    providers: ["api", "embed"],
-    ...emulatorCredentials,
-    apiBaseUrl: emu.apiBaseUrl,
-    accountsBaseUrl: emu.url,
-    embedBaseUrl: emu.url,
-    shortLinkBaseUrl: emu.url,
-    maxRetryAfterSeconds: 5,
-    requestTimeoutMs: 5_000,
-    ...overrides,
-  };
+  return emulatorCatalogOptions(emu, overrides);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<{ code: string; userMessage: string }> {
