@@ -41,9 +41,27 @@ function configOf(values: Record<string, string | boolean | undefined>): string 
   return typeof values.config === "string" ? values.config : undefined;
 }
 
-const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handler }> = {
+interface Command {
+  options: ParseArgsConfig["options"];
+  /** `cd-collector <command> --help`: what it does and its own options. */
+  help: string;
+  run: Handler;
+}
+
+const commonOptions = `  --config PATH    TOML configuration (default: config/bot.toml when present)
+  --help           this text`;
+
+const commands: Record<string, Command> = {
   start: {
     options: { role: { type: "string" } },
+    help: `Usage: cd-collector start [--role bot|worker|burner|all] [--config PATH]
+
+Runs the service: the Telegram bot, the download workers, the CD burner and the HTTP API (role all), or
+one of them (a role per machine, sharing one Redis).
+
+  --role ROLE      bot, worker, burner or all (default: all)
+${commonOptions}
+`,
     run: async (_p, values) => {
       const { startCommand } = await import("./commands/start.js");
       return startCommand({ config: configOf(values), role: roleOf(values.role) });
@@ -51,6 +69,15 @@ const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handl
   },
   demo: {
     options: { dir: { type: "string" }, quick: { type: "boolean", default: false } },
+    help: `Usage: cd-collector demo [--dir DIR] [--quick]
+
+The whole service offline: stand-ins for Telegram, Spotify and YouTube, a private Redis, real yt-dlp and
+ffmpeg, and a scripted conversation printed as a chat transcript.
+
+  --dir DIR        where the demo keeps its files (default: ./demo-output)
+  --quick          skip the long album, the /status and the cancel
+  --help           this text
+`,
     run: async (_p, values) => {
       const { demoCommand } = await import("./commands/demo.js");
       return demoCommand({
@@ -61,6 +88,13 @@ const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handl
   },
   resolve: {
     options: { json: { type: "boolean", default: false } },
+    help: `Usage: cd-collector resolve <spotify link> [--json] [--config PATH]
+
+Shows what a link would download: the track list, its length and where it was read from.
+
+  --json           print the collection as JSON
+${commonOptions}
+`,
     run: async (positionals, values) => {
       const { resolveCommand } = await import("./commands/resolve.js");
       return resolveCommand({
@@ -72,6 +106,15 @@ const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handl
   },
   match: {
     options: { verbose: { type: "boolean", default: false } },
+    help: `Usage: cd-collector match [--verbose] [--config PATH] < lines.jsonl
+
+Scores YouTube candidates for Spotify tracks, one JSON line in, one out: {track, candidates} lines, or
+recorded cases {spotifyTrack, searches} replayed through the search plan and YouTube Music's parser, e.g.
+  zcat tests/fixtures/recorded/youtube-music-matching.jsonl.gz | cd-collector match
+
+  --verbose        also print the three best candidates with their scores
+${commonOptions}
+`,
     run: async (_p, values) => {
       const { matchCommand } = await import("./commands/match.js");
       return matchCommand({ config: configOf(values), verbose: values.verbose === true });
@@ -79,6 +122,14 @@ const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handl
   },
   download: {
     options: { format: { type: "string" } },
+    help: `Usage: cd-collector download <spotify link> [--format mp3|m4a|opus|flac] [--config PATH]
+
+Collects a link in this process (its own workers, the configured or embedded Redis), with progress, and
+prints the summary. Exits 1 when no track could be collected.
+
+  --format F       mp3, m4a, opus or flac (default: download.format)
+${commonOptions}
+`,
     run: async (positionals, values) => {
       const { downloadCommand } = await import("./commands/download.js");
       return downloadCommand({
@@ -90,6 +141,14 @@ const commands: Record<string, { options: ParseArgsConfig["options"]; run: Handl
   },
   doctor: {
     options: { role: { type: "string" } },
+    help: `Usage: cd-collector doctor [--role bot|worker|burner|all] [--config PATH]
+
+Checks the configuration, the data directory, Redis and every program the role needs, with a fix for each
+problem. Exits 1 when something must be fixed.
+
+  --role ROLE      the role to check for (default: all)
+${commonOptions}
+`,
     run: async (_p, values) => {
       const { doctorCommand } = await import("./commands/doctor.js");
       return doctorCommand({ config: configOf(values), role: roleOf(values.role) });
@@ -117,10 +176,19 @@ async function main(argv: string[]): Promise<number> {
       options: { ...command.options, config: { type: "string" }, help: { type: "boolean" } },
     });
   } catch (err) {
-    throw new CommandExit(EXIT_USAGE, `${(err as Error).message}\n\n${usage}`);
+    // Node's own message ("Unknown option '--bitrate'. To specify a positional argument starting with a
+    // '-', place it at the end of the command after '--', as in '-- \"--bitrate\"") becomes one line.
+    const option = /option '([^']+)'/u.exec((err as Error).message)?.[1];
+    const known = Object.keys({ ...command.options, config: 0, help: 0 }).map((o) => `--${o}`);
+    throw new CommandExit(
+      EXIT_USAGE,
+      option !== undefined
+        ? `cd-collector ${name}: unknown option ${option}; its options are ${known.join(", ")} (cd-collector ${name} --help)`
+        : `cd-collector ${name}: ${(err as Error).message.split(".")[0] ?? ""} (cd-collector ${name} --help)`,
+    );
   }
   if (parsed.values.help) {
-    process.stdout.write(usage);
+    process.stdout.write(command.help);
     return 0;
   }
   return command.run(parsed.positionals, parsed.values);

@@ -71,6 +71,19 @@ describe("resolve, match and download commands against the emulators", () => {
     expect(res.stderr).toMatch(/Spotify/);
   });
 
+  it("each command has its own --help, and an unknown option gets one line naming the command's options", async () => {
+    const help = await cli(["download", "--help"], { cwd: dir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: cd-collector download <spotify link>/u);
+    expect(help.stdout).toContain("--format F");
+    expect(help.stdout).not.toContain("Commands:");
+    const wrong = await cli(["download", "--bitrate", "320", "spotify:album:x"], { cwd: dir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim()).toBe(
+      "cd-collector download: unknown option --bitrate; its options are --format, --config, --help (cd-collector download --help)",
+    );
+  });
+
   it("match scores JSON lines from stdin", async () => {
     const track = {
       id: "x".repeat(22),
