@@ -81,8 +81,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let noticeRelay: NoticeRelay | undefined;
   let httpUrl: string | undefined;
   const keys = createKeys(config.redis.prefix);
-  const pauses = createServicePauses(core.connect("client"), keys);
-  const notices = createOperatorNotices({ redis: core.connect("client"), keys, logger, metrics });
+  // One connection for the outside world's memory: pauses, notices and the notice relay's cursor.
+  const outside = core.connect("client");
+  const pauses = createServicePauses(outside, keys);
+  const notices = createOperatorNotices({ redis: outside, keys, logger, metrics });
 
   try {
     const services =
@@ -173,7 +175,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         noticeRelay = startNoticeRelay({
           notices,
           blocking: core.connect("events"),
-          client: core.connect("client"),
+          client: outside,
           cursorKey: keys.noticesCursor,
           chatIds: config.telegram.adminUserIds,
           send: (chatId, text) => telegram.bot.api.sendMessage(chatId, text),
