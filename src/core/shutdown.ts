@@ -32,9 +32,12 @@ export function createShutdown(options: { deadlineMs: number; logger?: Logger })
       options.logger?.info({ reason, deadlineMs: options.deadlineMs }, "shutting down");
       const deadline = Date.now() + options.deadlineMs;
       let clean = true;
+      let outOfTime = false;
       for (const step of steps) {
         const left = deadline - Date.now();
-        if (left <= 0) {
+        // A timer may fire a millisecond before Date.now() reaches the deadline, so a step that ran out of
+        // time marks the deadline as passed itself rather than trusting the clock.
+        if (outOfTime || left <= 0) {
           options.logger?.warn({ step: step.name }, "shutdown deadline passed; step skipped");
           clean = false;
           continue;
@@ -52,7 +55,10 @@ export function createShutdown(options: { deadlineMs: number; logger?: Logger })
           return "failed" as const;
         });
         clearTimeout(timer);
-        if (outcome === "timeout") options.logger?.warn({ step: step.name }, "shutdown step ran out of time");
+        if (outcome === "timeout") {
+          outOfTime = true;
+          options.logger?.warn({ step: step.name }, "shutdown step ran out of time");
+        }
         if (outcome !== "done") clean = false;
       }
       options.logger?.info({ clean }, "shutdown finished");
