@@ -68,14 +68,20 @@ ${commonOptions}
     },
   },
   demo: {
-    options: { dir: { type: "string" }, quick: { type: "boolean", default: false } },
-    help: `Usage: cd-collector demo [--dir DIR] [--quick]
+    options: {
+      dir: { type: "string" },
+      quick: { type: "boolean", default: false },
+      serve: { type: "boolean", default: false },
+    },
+    help: `Usage: cd-collector demo [--dir DIR] [--quick | --serve]
 
 The whole service offline: stand-ins for Telegram, Spotify and YouTube, a private Redis, real yt-dlp and
 ffmpeg, and a scripted conversation printed as a chat transcript.
 
   --dir DIR        where the demo keeps its files (default: ./demo-output)
   --quick          skip the long album, the /status and the cancel
+  --serve          no script: leave the stand-ins, a Redis and the service running until Ctrl-C, and
+                   print the config and environment files that let resolve, download and doctor use them
   --help           this text
 `,
     run: async (_p, values) => {
@@ -83,6 +89,7 @@ ffmpeg, and a scripted conversation printed as a chat transcript.
       return demoCommand({
         dir: typeof values.dir === "string" ? values.dir : undefined,
         quick: values.quick === true,
+        serve: values.serve === true,
       });
     },
   },

@@ -94,7 +94,7 @@ function printTranscript(
   });
 }
 
-export async function demoCommand(options: { dir?: string; quick?: boolean }): Promise<number> {
+export async function demoCommand(options: { dir?: string; quick?: boolean; serve?: boolean }): Promise<number> {
   const root = path.resolve(options.dir ?? "demo-output");
   if (existsSync(root) && readdirSync(root).length > 0 && !existsSync(path.join(root, MARKER))) {
     process.stderr.write(`${root} exists and is not a demo folder; choose another with --dir.\n`);
@@ -104,6 +104,10 @@ export async function demoCommand(options: { dir?: string; quick?: boolean }): P
   mkdirSync(root, { recursive: true });
   writeFileSync(path.join(root, MARKER), "made by cd-collector demo; safe to delete\n");
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (options.serve) {
+    const { serveDemo } = await import("./demo-serve.js");
+    return serveDemo({ root, out });
+  }
   const say = (who: string, text: string) => out(`\n${who}: ${text}`);
 
   out(`CD-Collector ${version()} — offline demo`);

@@ -1,13 +1,1 @@
-/** Write plain config data as TOML (enough for tests: one level of sections, scalars and arrays). */
-export function toToml(data: Record<string, unknown>): string {
-  const value = (v: unknown): string =>
-    Array.isArray(v) ? `[${v.map(value).join(", ")}]` : typeof v === "string" ? JSON.stringify(v) : String(v);
-  const top: string[] = [];
-  const sections: string[] = [];
-  for (const [key, v] of Object.entries(data)) {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      sections.push(`[${key}]`, ...Object.entries(v).map(([k, x]) => `${k} = ${value(x)}`), "");
-    } else top.push(`${key} = ${value(v)}`);
-  }
-  return [...top, "", ...sections].join("\n");
-}
+export { toToml } from "../../src/core/config/to-toml.js";

@@ -108,6 +108,10 @@ export async function handleControlRequest(
         case "GET /control/chats":
           result = emulator.chatIds();
           break;
+        case "GET /control/transcript":
+          // ?chatId=N: the chat as it stands (every message with its latest edit), oldest first.
+          result = emulator.transcript(z.coerce.number().int().parse(url.searchParams.get("chatId")));
+          break;
         case "GET /control/webhook":
           result = emulator.webhook() ?? null;
           break;
