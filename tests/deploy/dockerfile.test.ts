@@ -64,7 +64,7 @@ function parseDockerfile(text: string): { globalArgs: Map<string, string>; stage
   return { globalArgs, stages };
 }
 
-const { stages } = parseDockerfile(dockerfile);
+const { globalArgs, stages } = parseDockerfile(dockerfile);
 const final = stages.at(-1)!;
 const buildStage = stages.find((s) => s.name === "build");
 
@@ -106,6 +106,35 @@ describe("stages", () => {
   });
 });
 
+describe("build arguments for builders without Docker Hub or GitHub", () => {
+  const ytdlp = stages.find((s) => s.name === "ytdlp")!;
+
+  it("default to the Node image, Debian slim and the yt-dlp release, as before", () => {
+    expect(globalArgs.get("NODE_IMAGE")).toBe("node:24-bookworm-slim");
+    expect(globalArgs.get("DEBIAN_IMAGE")).toBe("debian:bookworm-slim");
+    expect(globalArgs.get("YTDLP_SOURCE")).toBe("release");
+    expect(final.from).toBe("node:24-bookworm-slim");
+    expect(ytdlp.from).toBe("debian:bookworm-slim");
+  });
+
+  it("take the base images from NODE_IMAGE and DEBIAN_IMAGE only", () => {
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    expect(froms).toEqual(["${NODE_IMAGE}", "${DEBIAN_IMAGE}", "${NODE_IMAGE}"]);
+  });
+
+  it("YTDLP_SOURCE reaches the stages that use it; apt writes a stand-in that runs Debian's yt-dlp", () => {
+    expect(all(ytdlp, "ARG")).toContain("YTDLP_SOURCE");
+    expect(all(final, "ARG")).toContain("YTDLP_SOURCE");
+    const fetch = all(ytdlp, "RUN").join("\n");
+    expect(fetch).toMatch(/apt\) printf '#!\/bin\/sh\\nexec \/usr\/bin\/yt-dlp "\$@"\\n' > \/out\/yt-dlp;/);
+    // Anything but release or apt fails the build instead of silently picking one.
+    expect(fetch).toMatch(/\*\) echo "YTDLP_SOURCE must be release or apt[^"]*" >&2; exit 1 ;;/);
+    // The release's --js-runtimes edit of config/bot.toml applies to the release only.
+    const edit = all(final, "RUN").find((r) => r.includes("sed ") && r.includes("config/bot.toml"));
+    expect(edit).toMatch(/^if \[ "\$YTDLP_SOURCE" = "release" \]; then /);
+  });
+});
+
 describe("final stage", () => {
   const runs = all(final, "RUN").join("\n");
 
@@ -121,8 +150,11 @@ describe("final stage", () => {
   it("has ffmpeg, tini, a current yt-dlp release, and cdrdao only behind WITH_CDRDAO", () => {
     expect(runs).toMatch(/apt-get install[^;&]*\bffmpeg\b/);
     expect(runs).toMatch(/apt-get install[^;&]*\btini\b/);
-    // Not Debian's yt-dlp (2023): the official standalone release, from its own stage.
-    expect(runs).not.toMatch(/apt-get install[^;&]*\byt-dlp\b/);
+    // Not Debian's yt-dlp (often too old for YouTube): the official standalone release, from its own
+    // stage. Debian's package only behind YTDLP_SOURCE=apt (for builders without GitHub).
+    const aptYtDlp = /if \[ "\$YTDLP_SOURCE" = "apt" \]; then apt-get install[^;]*\byt-dlp\b[^;]*; fi;/;
+    expect(runs).toMatch(aptYtDlp);
+    expect(runs.replace(aptYtDlp, "")).not.toMatch(/apt-get install[^;&]*\byt-dlp\b/);
     const ytdlp = stages.find((s) => all(s, "ARG").some((a) => a.startsWith("YTDLP_VERSION=")));
     expect(ytdlp).toBeDefined();
     const version = all(ytdlp!, "ARG")
