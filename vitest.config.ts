@@ -7,11 +7,15 @@ export default defineConfig({
     exclude: [
       "tests/e2e/faults/telegram-faults.test.ts",
       "tests/e2e/faults/sigterm.test.ts",
+      "tests/e2e/faults/service-kill.test.ts",
       "node_modules/**",
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two files at a time on this project's 2-core machines (vitest's default would be one): most of the
+    // suite waits on timers, stand-ins and child processes rather than the CPU.
+    maxWorkers: 2,
     globalSetup: ["tests/helpers/global-setup.ts"],
   },
 });

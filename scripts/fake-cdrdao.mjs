@@ -9,6 +9,7 @@
 //
 // Environment:
 //   FAKE_CDRDAO_MODE      ok | no-drive | busy | permission | no-disk | not-blank | too-small  (default ok)
+//                         (`disk-info` answers in the same modes: a blank disc, or the drive's error)
 //   FAKE_CDRDAO_DELAY_MS  delay between lines (default 5)
 //   FAKE_CDRDAO_PID_FILE  write this process's pid there at start (tests check an abort killed it)
 //   FAKE_CDRDAO_ARGS_FILE write the arguments there as JSON (tests check what was asked for)
@@ -25,7 +26,9 @@ const command = args[0];
 if (process.env.FAKE_CDRDAO_PID_FILE) writeFileSync(process.env.FAKE_CDRDAO_PID_FILE, String(process.pid));
 if (process.env.FAKE_CDRDAO_ARGS_FILE) writeFileSync(process.env.FAKE_CDRDAO_ARGS_FILE, JSON.stringify(args));
 
-if (command !== "write" && command !== "simulate") {
+if (command === "disk-info") {
+  await fakeDiskInfo();
+} else if (command !== "write" && command !== "simulate") {
   const child = spawn(real, args, { stdio: "inherit" });
   child.on("error", (err) => {
     process.stderr.write(`fake-cdrdao: cannot run ${real}: ${err.message}\n`);
@@ -50,6 +53,50 @@ async function say(text) {
   if (delayMs > 0) await sleep(delayMs);
 }
 
+async function cannotOpen(device, reason) {
+  await say(`ERROR: Unable to open SCSI device ${device}: ${reason}.\n`);
+  await say(
+    "ERROR: Please use option '--device {[proto:]bus,id,lun}|device', e.g. --device 0,6,0, --device ATA:0,0,0 or --device /dev/cdrom\n",
+  );
+  await say(`ERROR: Cannot setup device ${device}.\n`);
+  process.exit(1);
+}
+
+// cdrdao 1.2.4's `disk-info`: the drive's errors on stderr as `write` gives them, the disc on stdout.
+async function fakeDiskInfo() {
+  const device = option("--device", "/dev/cdrw");
+  await say("Cdrdao version 1.2.4 - (C) Andreas Mueller <andreas@daneb.de>\n");
+  if (mode === "no-drive") await cannotOpen(device, "No such file or directory");
+  if (mode === "busy") await cannotOpen(device, "Device or resource busy");
+  if (mode === "permission") await cannotOpen(device, "Permission denied");
+  await say(`${device}: HL-DT-ST DVDRAM GH24NSD1\tRev: LG00\n`);
+  await say("Using driver: Generic SCSI-3/MMC - Version 2.0 (options 0x0010)\n\n");
+  if (mode === "no-disk") {
+    await say("ERROR: Unit not ready, giving up.\n");
+    await say(`ERROR: Cannot setup device ${device}.\n`);
+    process.exit(1);
+  }
+  const blank = mode !== "not-blank";
+  process.stdout.write(
+    [
+      "That data below may not reflect the real status of the inserted medium",
+      "if a simulation run was performed before. Reload the medium in this case.",
+      "",
+      "CD-RW                : no",
+      "Total Capacity       : 79:59:74 (359999 blocks, 703 MB)",
+      "CD-R medium          : Taiyo Yuden Company Limited",
+      "Recording Speed      : 0X - 48X",
+      `CD-R empty           : ${blank ? "yes" : "no"}`,
+      ...(blank
+        ? ["Remaining Capacity   : 79:59:74 (359999 blocks, 703 MB)"]
+        : ["Toc Type             : CD-DA or CD-ROM"]),
+      `Appendable           : ${blank ? "yes" : "no"}`,
+      "",
+    ].join("\n"),
+  );
+  process.exit(0);
+}
+
 async function fakeWrite() {
   const simulate = command === "simulate" || args.includes("--simulate");
   const device = option("--device", "/dev/cdrw");
@@ -69,17 +116,9 @@ async function fakeWrite() {
   const tracks = Number(/: (\d+) tracks?/.exec(info.stdout)?.[1] ?? 1);
   const totalMb = Math.max(1, Math.floor((blocks * 2352) / 2 ** 20));
 
-  const cannotOpen = async (reason) => {
-    await say(`ERROR: Unable to open SCSI device ${device}: ${reason}.\n`);
-    await say(
-      "ERROR: Please use option '--device {[proto:]bus,id,lun}|device', e.g. --device 0,6,0, --device ATA:0,0,0 or --device /dev/cdrom\n",
-    );
-    await say(`ERROR: Cannot setup device ${device}.\n`);
-    process.exit(1);
-  };
-  if (mode === "no-drive") await cannotOpen("No such file or directory");
-  if (mode === "busy") await cannotOpen("Device or resource busy");
-  if (mode === "permission") await cannotOpen("Permission denied");
+  if (mode === "no-drive") await cannotOpen(device, "No such file or directory");
+  if (mode === "busy") await cannotOpen(device, "Device or resource busy");
+  if (mode === "permission") await cannotOpen(device, "Permission denied");
 
   await say(`${device}: HL-DT-ST DVDRAM GH24NSD1\tRev: LG00\n`);
   await say("Using driver: Generic SCSI-3/MMC - Version 2.0 (options 0x0010)\n\n");

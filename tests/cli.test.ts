@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { startTelegramEmulator } from "../src/emulators/telegram/index.js";
 import { cli } from "./helpers/cli.js";
+import { testRedisUrl, uniquePrefix } from "./helpers/redis.js";
 
 describe("cd-collector command line", () => {
   it("prints its version", async () => {
@@ -39,5 +41,30 @@ describe("cd-collector command line", () => {
     const badRole = await cli(["doctor", "--role", "chef"]);
     expect(badRole.code).toBe(2);
     expect(badRole.stderr).toContain("--role must be one of bot, worker, burner, all");
+  });
+
+  it("a revoked or mistyped bot token is one line saying to get the current one from @BotFather", async () => {
+    const tg = await startTelegramEmulator({ token: "123456789:the-token-BotFather-really-gave" });
+    try {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "cdc-cli-"));
+      writeFileSync(path.join(dir, "bot.toml"), `[redis]\nprefix = "${uniquePrefix("badtoken")}"\n`);
+      const { code, stdout, stderr } = await cli(["start", "--role", "bot", "--config", "bot.toml"], {
+        cwd: dir,
+        env: {
+          TELEGRAM_BOT_TOKEN: "123456789:an-old-token-that-was-revoked-long-ago",
+          TELEGRAM_API_ROOT: tg.apiRoot,
+          REDIS_URL: testRedisUrl(),
+          HTTP_PORT: "0",
+        },
+        timeoutMs: 30_000,
+      });
+      expect(code).toBe(1);
+      const lines = stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/Telegram refuses the bot token .*@BotFather/);
+      expect(stderr + stdout).not.toContain("an-old-token-that-was-revoked");
+    } finally {
+      await tg.close();
+    }
   });
 });

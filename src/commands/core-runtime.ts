@@ -2,9 +2,9 @@
  * What every long-running command opens first: Redis (the configured one, or a private redis-server under
  * the data directory) and a JobService on a fail-fast producer connection.
  */
-import path from "node:path";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { dataPaths } from "../core/config/data-paths.js";
 import type { Config } from "../core/config/schema.js";
 import { createJobService, jobServiceOptions, type JobService } from "../core/jobs/job-service.js";
 import { createRedis, type RedisRole } from "../core/redis.js";
@@ -38,7 +38,7 @@ export async function openCore(config: Config, logger: Logger): Promise<CoreRunt
   let redisUrl = config.redis.url;
   if (redisUrl === "") {
     embedded = await startEmbeddedRedis({
-      dir: path.join(config.dataDir, "redis"),
+      dir: dataPaths(config).redisDir,
       binary: config.redis.binary,
       logger,
     });

@@ -94,7 +94,11 @@ function printTranscript(
   });
 }
 
-export async function demoCommand(options: { dir?: string; quick?: boolean; serve?: boolean }): Promise<number> {
+export async function demoCommand(options: {
+  dir?: string;
+  quick?: boolean;
+  serve?: boolean;
+}): Promise<number> {
   const root = path.resolve(options.dir ?? "demo-output");
   if (existsSync(root) && readdirSync(root).length > 0 && !existsSync(path.join(root, MARKER))) {
     process.stderr.write(`${root} exists and is not a demo folder; choose another with --dir.\n`);

@@ -12,6 +12,7 @@ import type { JobView } from "../core/jobs/job-service.js";
 import { createLogger } from "../core/log.js";
 import { createMediaServices } from "../core/services.js";
 import { formatDuration } from "../core/spotify/format-collection.js";
+import { makeDataPrivate } from "../core/config/data-paths.js";
 import { CommandExit, EXIT_USAGE, loadForCommand } from "./context.js";
 import { openCore } from "./core-runtime.js";
 
@@ -112,6 +113,7 @@ export async function downloadCommand(options: {
     );
   }
   const { config } = loadForCommand(options.config, "worker");
+  makeDataPrivate(config); // the library and packages it writes are private, as under `start`
   const logger = createLogger({
     level: config.logLevel === "info" ? "warn" : config.logLevel,
     pretty: process.stderr.isTTY,

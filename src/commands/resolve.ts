@@ -12,7 +12,9 @@ export async function resolveCommand(options: {
   if (!options.link) throw new CommandExit(EXIT_USAGE, "usage: cd-collector resolve <spotify link> [--json]");
   const { config } = loadForCommand(options.config);
   const logger = createLogger({ level: "error", pretty: false, destination: process.stderr });
-  const catalog = createCatalog(catalogOptionsFromConfig(config.spotify, { logger }));
+  const catalog = createCatalog(
+    catalogOptionsFromConfig(config.spotify, { logger, maxTracks: config.jobs.maxTracksPerCollection }),
+  );
   const collection = await catalog.resolve(options.link);
   process.stdout.write(
     options.json ? `${JSON.stringify(collection, null, 2)}\n` : `${formatCollection(collection)}\n`,

@@ -17,17 +17,19 @@ import {
   createLinkSigner,
   createReadiness,
   downloadUrl,
-  loadLinkSecret,
   programCheck,
   redisCheck,
   type HealthCheck,
 } from "../core/http/index.js";
 import { progressBroker, type ProgressSubscription } from "../core/jobs/progress-broker.js";
 import { dataPaths, startWorkers, type WorkerRuntime, type WorkerRuntimeDeps } from "../core/jobs/workers.js";
+import { sharedLinkSecret } from "../core/http/link-signer.js";
+import { openPeerFiles } from "../core/media/peer-files.js";
 import { createTrackCache } from "../core/media/track-cache.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
 import { createMediaServices } from "../core/services.js";
 import { createShutdown, type Shutdown } from "../core/shutdown.js";
+import { makeDataPrivate } from "../core/config/data-paths.js";
 import { createKeys } from "../core/jobs/keys.js";
 import { createOperatorNotices } from "../core/operator-notices.js";
 import { createServicePauses } from "../core/service-pauses.js";
@@ -41,6 +43,11 @@ export interface ServiceOptions {
   logger: Logger;
   version: string;
   metrics?: Metrics;
+  /**
+   * The shutdown to register with, when the caller installed its signal handlers before start-up (the
+   * CLI does: a SIGTERM while starting then stops what was started). @defaultValue a new one
+   */
+  shutdown?: Shutdown;
   /** Tests and the demo shorten BullMQ's lock times and the bot's pacing. */
   workerOptions?: WorkerRuntimeDeps["workerOptions"];
   botTuning?: BotTuning;
@@ -58,6 +65,22 @@ export interface Service {
   shutdown: Shutdown;
 }
 
+/** Raised by start-up when a shutdown was asked for while it was starting. */
+export class StartInterrupted extends Error {
+  override readonly name = "StartInterrupted";
+  constructor() {
+    super("stopped during start-up");
+  }
+}
+
+/**
+ * How long the closing steps after the drain (progress events, HTTP API, queues, Redis, logs) are kept
+ * for: the drain gets the rest of the deadline.
+ */
+function closingReserveMs(deadlineMs: number): number {
+  return Math.min(3000, Math.round(deadlineMs / 4));
+}
+
 /** Start everything `role` runs. On failure, whatever was started is stopped again. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, role, logger, version } = options;
@@ -65,10 +88,18 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const runsBot = role === "bot" || role === "all";
   const runsWorkers = role === "worker" || role === "all";
   const runsBurner = role === "burner" || role === "all";
-  const shutdown = createShutdown({ deadlineMs: config.shutdownDeadlineSeconds * 1000, logger });
+  const deadlineMs = config.shutdownDeadlineSeconds * 1000;
+  const shutdown = options.shutdown ?? createShutdown({ deadlineMs, logger });
+  /** Between pieces: a shutdown asked for during start-up stops starting (the catch below cleans up). */
+  const checkpoint = () => {
+    if (shutdown.requested) throw new StartInterrupted();
+  };
+  // Before any child process (the embedded redis-server) starts: they inherit the umask.
+  makeDataPrivate(config);
   // Steps are registered in shutdown order as pieces start; a failed start runs what exists so far.
   const late: { name: string; run: () => Promise<void> }[] = [];
 
+  checkpoint();
   const core = await openCore(config, logger);
   late.push({ name: "close redis", run: () => core.close() });
   let bot: TelegramBot | undefined;
@@ -87,6 +118,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const notices = createOperatorNotices({ redis: outside, keys, logger, metrics });
 
   try {
+    checkpoint();
     const services =
       runsBot || runsWorkers ? createMediaServices(config, logger, { pauses, notices }) : undefined;
     const { libraryDir, tmpDir } = dataPaths(config);
@@ -101,6 +133,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
       });
     }
+    checkpoint();
     if (runsBurner) burner = startBurner({ config, redisUrl: core.redisUrl, logger, metrics });
     burnService = createBurnService({
       connection: core.connect("client"),
@@ -109,7 +142,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       keepHours: config.jobs.keepHours,
     });
 
-    const signer = createLinkSigner({ secret: loadLinkSecret(config), ttlHours: config.http.linkTtlHours });
+    // One signing key for every machine (the environment's, or the one kept in Redis).
+    const signer = createLinkSigner({
+      secret: await sharedLinkSecret(config, outside, keys.linkSecret),
+      ttlHours: config.http.linkTtlHours,
+    });
+    // The files this process's machine holds, served to the other roles, and theirs fetched from them.
+    const peers = await openPeerFiles({ config, redis: outside, keys, logger });
     if (runsBot && services) {
       mkdirSync(path.join(tmpDir, "telegram"), { recursive: true });
       progress = await progressBroker.subscribe({
@@ -121,7 +160,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         jobs: core.jobs,
         progress,
         catalog: services.catalog,
-        trackCache: createTrackCache(core.connect("client"), { prefix: keys.trackCachePrefix }),
+        trackCache: createTrackCache(core.connect("client"), {
+          prefix: keys.trackCachePrefix,
+          ...(peers.self !== undefined ? { holder: peers.self } : {}),
+        }),
+        files: peers,
         linkFor: (jobId) =>
           config.http.enabled && config.http.publicBaseUrl
             ? downloadUrl(config.http.publicBaseUrl, signer.sign(jobId))
@@ -143,7 +186,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         health.ffmpeg = programCheck(config.download.ffmpegPath);
         health["yt-dlp"] = programCheck(config.download.ytDlpPath, ["--version"]);
       }
-      if (runsBurner) health.cdrdao = programCheck(config.burn.cdrdaoPath, []);
+      // Only a dedicated burner is unhealthy without cdrdao: role all (the image's default, built without
+      // cdrdao unless WITH_CDRDAO=true) still collects music, and a burn says "cdrdao is not installed".
+      if (options.role === "burner") health.cdrdao = programCheck(config.burn.cdrdaoPath, []);
       const running: Record<string, () => boolean> = {};
       if (workers) running.workers = () => workers?.running() ?? false;
       if (bot) running["bot polling"] = () => bot?.isRunning() ?? false;
@@ -162,12 +207,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         jobs: core.jobs,
         burn: burnService,
         linkSigner: signer,
+        peers,
         version,
       });
       if (bot && config.telegram.mode === "webhook") http.post("/telegram/webhook", bot.webhookHandler);
       await http.ready();
       httpUrl = await http.listen({ host: config.http.host, port: config.http.port });
     }
+    checkpoint();
     if (bot) {
       await bot.start();
       const telegram = bot;
@@ -197,8 +244,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         });
       }
     }
+    checkpoint();
   } catch (err) {
-    logger.error({ err }, "start failed; stopping what was started");
+    if (err instanceof StartInterrupted)
+      logger.info("shutdown asked for during start-up; stopping what was started");
+    else logger.error({ err }, "start failed; stopping what was started");
     await burnRelay?.close().catch(() => undefined);
     await noticeRelay?.close().catch(() => undefined);
     await bot?.stop().catch(() => undefined);
@@ -214,14 +264,22 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   // Shutdown order: stop intake, drain work, close the API, close queues and Redis, flush logs.
   if (burnRelay) shutdown.add("stop burn progress", () => burnRelay.close());
   if (noticeRelay) shutdown.add("stop operator notices", () => noticeRelay.close());
-  if (bot) shutdown.add("stop the bot", () => bot.stop());
-  if (workers) shutdown.add("drain workers", () => workers.close(config.shutdownDeadlineSeconds * 1000));
-  if (burner) shutdown.add("stop the burner", () => burner.close(config.shutdownDeadlineSeconds * 1000));
+  // The bot stops while the workers drain (they share nothing but Redis): a slow stop of the bot must
+  // not eat the drain's time. The drain gets what is left of the deadline but the closing steps' reserve,
+  // counted when the shutdown runs, so running tracks are stopped and their partial files removed in time.
+  const reserveMs = closingReserveMs(deadlineMs);
+  const drainMs = () => Math.max(0, shutdown.remainingMs() - reserveMs);
+  shutdown.add("stop the bot and drain work", async () => {
+    // All of them end before Redis closes, even when one fails.
+    const ends = await Promise.allSettled([bot?.stop(), workers?.close(drainMs()), burner?.close(drainMs())]);
+    const failed = ends.find((e): e is PromiseRejectedResult => e.status === "rejected");
+    if (failed) throw failed.reason;
+  });
   if (progress) shutdown.add("close progress events", () => progress.close());
   if (http) {
     shutdown.add("close the HTTP API", async () => {
-      // A client that keeps a download open must not hold the shutdown: cut what is left after 3 s.
-      const cut = setTimeout(() => http.server.closeAllConnections(), 3000);
+      // A client that keeps a download open must not hold the shutdown: cut what is left soon.
+      const cut = setTimeout(() => http.server.closeAllConnections(), Math.min(3000, reserveMs / 2));
       await http.close();
       clearTimeout(cut);
     });

@@ -4,10 +4,13 @@
  */
 import { accessSync, constants, mkdirSync } from "node:fs";
 import type { Config, Role } from "./config/schema.js";
-import { createRedis } from "./redis.js";
+import { createRedis, waitUntilReady } from "./redis.js";
 import { ProgramNotFoundError, runProcess } from "./process-runner.js";
 import { describeError } from "./errors.js";
+import type { DetectOptions } from "./burn/drive-detect.js";
+import { checkCdWriter, checkSpotify } from "./doctor-roles.js";
 import { checkBotCheckHelp, checkJsRuntime } from "./doctor-youtube.js";
+import { checkPackages } from "./jobs/package-store.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -73,6 +76,8 @@ export interface DoctorOptions {
   configSource: string;
   env?: NodeJS.ProcessEnv;
   now?: Date;
+  /** Where the kernel's CD-ROM table is read (tests point it at a fixture). */
+  cdrom?: DetectOptions;
 }
 
 /** Run every check for `role`. */
@@ -94,6 +99,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       fix: `create it and give this user write access, or set DATA_DIR (e.g. DATA_DIR=$HOME/.local/share/cd-collector)`,
     });
   }
+
+  results.push(await checkPackages(config));
 
   const downloads = role === "worker" || role === "all";
   const programs: ProgramSpec[] = [
@@ -145,18 +152,23 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     const ytDlp = results.find((r) => r.name === "yt-dlp");
     const version = /^(\d{4}\.\d{2}\.\d{2}(?:\.\d+)?)/u.exec(ytDlp?.detail ?? "")?.[1];
     results.push(
-      ...(await Promise.all([checkJsRuntime(config, version, env), checkBotCheckHelp(config, env)])),
+      ...(await Promise.all([
+        checkJsRuntime(config, version, env),
+        checkBotCheckHelp(config, env),
+        checkSpotify(config),
+      ])),
     );
   }
+  if (role === "burner" || role === "all")
+    results.push(await checkCdWriter(config, role, options.cdrom ?? {}));
 
   if (config.redis.url !== "") {
     const client = createRedis({ url: config.redis.url }, "producer");
     client.on("error", () => undefined);
     try {
-      const pong = await Promise.race([
-        client.ping(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 5 s")), 5000)),
-      ]);
+      // Connect first: a producer connection refuses commands until it is ready.
+      await waitUntilReady(client, 5000);
+      const pong = await client.ping();
       const info = await client.info("server");
       const version = /redis_version:(\S+)/.exec(info)?.[1] ?? "?";
       const policy = await client.config("GET", "maxmemory-policy");

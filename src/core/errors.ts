@@ -21,6 +21,7 @@ export const errorStatus = {
   // reading the track list
   catalog_not_found: 404,
   catalog_unavailable: 503,
+  catalog_timeout: 504,
   // jobs
   job_not_found: 404,
   job_finished: 409,
@@ -45,6 +46,7 @@ export const errorStatus = {
   download_unknown: 502,
   // transcoding
   transcode_failed: 500,
+  source_too_long: 422,
   transcode_aborted: 409,
   probe_failed: 500,
   // burning
@@ -71,6 +73,7 @@ export const errorStatus = {
   config_source: 400,
   ytdlp_args_refused: 400,
   redis_missing: 500,
+  telegram_token_refused: 500,
 } as const satisfies Record<string, number>;
 
 /** The closed set of codes. */

@@ -10,6 +10,8 @@ export type { Logger } from "pino";
 const secretKeys = [
   "token",
   "adminToken",
+  "metricsToken",
+  "linkSecret",
   "clientSecret",
   "webhookSecret",
   "authorization",
@@ -46,32 +48,73 @@ export function scrubSecrets(text: string): string {
     .replace(/(\w+:\/\/)([^/\s:@]*):([^@\s/]+)@/g, "$1$2:<redacted>@");
 }
 
+/** Redis commands whose arguments are credentials (AUTH pw, HELLO 3 AUTH user pw, MIGRATE ... AUTH pw). */
+const credentialCommands = new Set(["auth", "hello", "migrate", "acl", "config"]);
+const secretKeySet = new Set(secretKeys.map((k) => k.toLowerCase()));
+const REDACTED = "<redacted>";
+const MAX_DEPTH = 8;
+
+/**
+ * A copy of a log object with secrets taken out at any depth: values under secret key names, the
+ * arguments of a failed Redis command that an error carries (`err.command = { name, args }`: ioredis
+ * puts AUTH's password there), a credential command's `args`, and tokens or URL passwords in error
+ * messages and stacks. Errors stay errors (same prototype), so pino's error serializer still applies.
+ */
+export function sanitizeForLog(value: unknown, depth = 0, seen = new WeakMap<object, unknown>()): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (depth > MAX_DEPTH) return "[too deep]";
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const item of value) copy.push(sanitizeForLog(item, depth + 1, seen));
+    return copy;
+  }
+  const isError = value instanceof Error;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  // Class instances other than errors (Buffers, sockets, requests) are left to their serializers.
+  if (!isError && proto !== Object.prototype && proto !== null) return value;
+  const copy = Object.create(proto) as Record<PropertyKey, unknown>;
+  seen.set(value, copy);
+  const source = value as Record<PropertyKey, unknown>;
+  const commandName = typeof source.name === "string" ? source.name.toLowerCase() : undefined;
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    if (!descriptor) continue;
+    if (!("value" in descriptor)) continue; // getters are not logged by pino's serializers either
+    let inner: unknown = descriptor.value;
+    const name = typeof key === "string" ? key.toLowerCase() : "";
+    if (secretKeySet.has(name) && inner !== undefined && inner !== "") inner = REDACTED;
+    else if (isError && (key === "message" || key === "stack") && typeof inner === "string") {
+      inner = scrubSecrets(inner);
+    } else if (name === "command" && typeof inner === "object" && inner !== null && "args" in inner) {
+      inner = { ...(sanitizeForLog(inner, depth + 1, seen) as object), args: REDACTED };
+    } else if (name === "args" && commandName !== undefined && credentialCommands.has(commandName)) {
+      inner = REDACTED;
+    } else inner = sanitizeForLog(inner, depth + 1, seen);
+    Object.defineProperty(copy, key, { ...descriptor, value: inner });
+  }
+  return copy;
+}
+
 export function createLogger(settings: LoggerSettings = {}): Logger {
   const options: LoggerOptions = {
     level: settings.level ?? "info",
     redact: { paths: redactPaths(), censor: "<redacted>" },
     base: { pid: process.pid },
     formatters: {
-      log(object) {
-        const err = object.err as { message?: unknown; stack?: unknown } | undefined;
-        if (err && typeof err.message === "string") {
-          return {
-            ...object,
-            err: {
-              ...err,
-              message: scrubSecrets(err.message),
-              stack: typeof err.stack === "string" ? scrubSecrets(err.stack) : undefined,
-            },
-          };
-        }
-        return object;
-      },
+      // Every logged object is copied with secrets taken out, however deep (see sanitizeForLog).
+      log: (object) => sanitizeForLog(object) as Record<string, unknown>,
     },
     hooks: {
       logMethod(args, method) {
-        const scrubbed = args.map((arg) => (typeof arg === "string" ? scrubSecrets(arg) : arg)) as Parameters<
-          typeof method
-        >;
+        // `log.error(err)` takes its message from the error: scrub that one too.
+        const [first] = args as unknown[];
+        const given = first instanceof Error && args.length === 1 ? [{ err: first }, first.message] : args;
+        const scrubbed = given.map((arg) =>
+          typeof arg === "string" ? scrubSecrets(arg) : arg,
+        ) as Parameters<typeof method>;
         method.apply(this, scrubbed);
       },
     },

@@ -32,6 +32,11 @@ export interface Metrics {
   refusals: Counter;
   /** HTTP requests by route template (never the raw URL: tokens stay out), method and status code. */
   httpRequests: Histogram<"route" | "method" | "status">;
+  /** Download packages (zips) on disk, and their bytes, as of the last package sweep. */
+  packages: Gauge;
+  packageBytes: Gauge;
+  /** Failed getUpdates calls of the bot's long polling, by reason (conflict, unauthorized, network, other). */
+  telegramPollingFailures: Counter<"reason">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -136,6 +141,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "HTTP requests by route template, method and status code",
       labelNames: ["route", "method", "status"],
       buckets: [0.005, 0.025, 0.1, 0.5, 2, 10, 60],
+      registers,
+    }),
+    packages: new Gauge({
+      name: "cdc_packages",
+      help: "Download packages (zips) on disk, as of the last package sweep",
+      registers,
+    }),
+    packageBytes: new Gauge({
+      name: "cdc_package_bytes",
+      help: "Bytes of download packages (zips) on disk, as of the last package sweep",
+      registers,
+    }),
+    telegramPollingFailures: new Counter({
+      name: "cdc_telegram_polling_failures_total",
+      help: "Failed getUpdates calls of the bot's long polling, by reason",
+      labelNames: ["reason"],
       registers,
     }),
   };

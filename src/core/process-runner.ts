@@ -4,8 +4,17 @@
  * Why not a library: we need the child in its own process group so that an abort or a timeout kills
  * everything it started (ffmpeg started by yt-dlp, for instance), and we want line callbacks on both
  * streams while keeping only a bounded tail of stderr for the error message.
+ *
+ * Children die with the service: on Linux every child is started through util-linux `setpriv
+ * --pdeathsig`, so the kernel signals it when this process dies however it dies (SIGKILL, a crash, the
+ * OOM killer), when no handler of ours can run. Why not a watchdog process or a pidfile sweep: the
+ * kernel's parent-death signal needs no extra process, cannot miss a death, and is exec'd away (setpriv
+ * replaces itself with the program: same pid, same process group). Its limit: it reaches the program we
+ * started, not programs that one starts (yt-dlp's short ffmpeg fix-ups end on their own).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 
 export interface RunOptions {
@@ -30,6 +39,11 @@ export interface RunOptions {
   killGraceMs?: number;
   /** Exit codes that count as success. @defaultValue [0] */
   okExitCodes?: number[];
+  /**
+   * Signal the kernel sends the child when this process dies (Linux, through setpriv); `null` lets the
+   * child outlive us. @defaultValue "SIGKILL"
+   */
+  parentDeathSignal?: NodeJS.Signals | null;
 }
 
 export interface RunResult {
@@ -96,6 +110,76 @@ function lineSplitter(onLine: ((line: string) => void) | undefined) {
   };
 }
 
+let setprivPath: string | null | undefined;
+
+/** Absolute path of a `setpriv` that knows `--pdeathsig` (util-linux 2.33+), or null; looked up once. */
+function setpriv(): string | null {
+  if (setprivPath !== undefined) return setprivPath;
+  setprivPath = null;
+  if (process.platform !== "linux") return setprivPath;
+  const found = findProgram("setpriv", `${process.env.PATH ?? ""}:/usr/bin:/bin:/usr/sbin:/sbin`);
+  if (found === undefined) return setprivPath;
+  const help = spawnSync(found, ["--help"], { encoding: "utf8", timeout: 5000 });
+  if (help.status === 0 && help.stdout.includes("--pdeathsig")) setprivPath = found;
+  return setprivPath;
+}
+
+/** Where `command` would be run from (as execvp finds it), or undefined when it is not an executable file. */
+function findProgram(command: string, pathVar: string, cwd = process.cwd()): string | undefined {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) {
+    const file = path.resolve(cwd, command);
+    return executable(file) ? file : undefined;
+  }
+  for (const dir of pathVar.split(":")) {
+    if (dir === "") continue;
+    const file = path.join(path.resolve(cwd, dir), command);
+    if (executable(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * The program and arguments to spawn so that the kernel sends `deathSignal` to the child when this
+ * process dies; with `privateFiles`, the child's files are created 0600/0700 whatever our umask. The
+ * command is unchanged when `setpriv` is missing (not Linux) or the program cannot be found: then
+ * spawn's own ENOENT still says "not installed". Used by {@link runProcess} and the embedded redis-server.
+ */
+export function guardedCommand(
+  command: string,
+  args: readonly string[],
+  options: {
+    deathSignal?: NodeJS.Signals | null;
+    privateFiles?: boolean;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+  } = {},
+): { file: string; args: string[] } {
+  const deathSignal = options.deathSignal === undefined ? "SIGKILL" : options.deathSignal;
+  let file = command;
+  let argv = [...args];
+  const found = findProgram(command, (options.env ?? process.env).PATH ?? "", options.cwd);
+  if (found === undefined) return { file, args: argv };
+  if (options.privateFiles) {
+    // umask is inherited across exec; `exec` keeps the pid, so the process group and our kill stay right.
+    argv = ["-c", 'umask 077 && exec "$0" "$@"', command, ...argv];
+    file = "/bin/sh";
+  }
+  const guard = deathSignal === null ? null : setpriv();
+  if (guard !== null && deathSignal !== null) {
+    argv = ["--pdeathsig", deathSignal.replace(/^SIG/, ""), "--", file, ...argv];
+    file = guard;
+  }
+  return { file, args: argv };
+}
+
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -126,7 +210,12 @@ export function runProcess(
       reject(new ProcessError(`${command}: aborted before start`, display, "aborted", null, null, "", ""));
       return;
     }
-    const child = spawn(command, [...args], {
+    const guarded = guardedCommand(command, args, {
+      deathSignal: options.parentDeathSignal,
+      env: options.env,
+      cwd: options.cwd,
+    });
+    const child = spawn(guarded.file, guarded.args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true, // own process group, so we can kill the whole tree

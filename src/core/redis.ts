@@ -48,3 +48,26 @@ export function createRedis(target: RedisTarget, role: RedisRole): Redis {
   if (target.url.startsWith("/")) return new Redis({ ...options, path: target.url });
   return new Redis(target.url, options);
 }
+
+/**
+ * Resolve once `client` is connected and ready for commands; reject with the first connection error
+ * (a refused connection, a wrong password) or after `timeoutMs`. A producer connection refuses
+ * commands until then (no offline queue), so a one-off check must wait for this first.
+ */
+export function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === "ready") return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      client.off("ready", onReady);
+      client.off("error", onError);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onReady = () => done();
+    const onError = (err: Error) => done(err);
+    const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    client.once("ready", onReady);
+    client.once("error", onError);
+  });
+}

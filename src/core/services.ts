@@ -28,7 +28,13 @@ export interface OutsideWorld {
 }
 
 export function createMediaServices(config: Config, logger: Logger, outside?: OutsideWorld): MediaServices {
-  const catalog = createCatalog(catalogOptionsFromConfig(config.spotify, { logger, ...outside }));
+  const catalog = createCatalog(
+    catalogOptionsFromConfig(config.spotify, {
+      logger,
+      ...outside,
+      maxTracks: config.jobs.maxTracksPerCollection,
+    }),
+  );
   if (config.source.kind === "local" && config.source.baseUrl === "") {
     throw new UserFacingError("config_source", 'source.kind is "local" but source.baseUrl is empty.');
   }

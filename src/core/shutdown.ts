@@ -16,6 +16,15 @@ export interface Shutdown {
   run(reason: string): Promise<boolean>;
   /** Resolves when a shutdown has started (for example on SIGTERM). */
   readonly started: Promise<string>;
+  /** True once a shutdown has started: start-up checks it between pieces and stops starting. */
+  readonly requested: boolean;
+  /** Milliseconds left before the deadline (the whole deadline before a shutdown started). */
+  remainingMs(): number;
+  /**
+   * A shutdown that starts during start-up first waits (within the deadline) for `startup` to settle, so
+   * the steps it registers run, or its own clean-up on failure has finished.
+   */
+  waitForStartup(startup: Promise<unknown>): void;
   /** SIGINT/SIGTERM start the shutdown; a second signal exits at once. Returns a function that removes the handlers. */
   installSignalHandlers(onDone?: (clean: boolean) => void): () => void;
 }
@@ -25,16 +34,37 @@ export function createShutdown(options: { deadlineMs: number; logger?: Logger })
   let running: Promise<boolean> | undefined;
   let markStarted: (reason: string) => void = () => undefined;
   const started = new Promise<string>((resolve) => (markStarted = resolve));
+  let requested = false;
+  let deadline: number | undefined;
+  let startup: Promise<unknown> | undefined;
 
   const run = (reason: string): Promise<boolean> => {
     running ??= (async () => {
+      requested = true;
       markStarted(reason);
       options.logger?.info({ reason, deadlineMs: options.deadlineMs }, "shutting down");
-      const deadline = Date.now() + options.deadlineMs;
+      const end = Date.now() + options.deadlineMs;
+      deadline = end;
       let clean = true;
       let outOfTime = false;
+      if (startup) {
+        let timer: NodeJS.Timeout | undefined;
+        const settled = await Promise.race([
+          startup.then(
+            () => true,
+            () => true,
+          ),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.deadlineMs))),
+        ]);
+        clearTimeout(timer);
+        if (!settled) {
+          options.logger?.warn("shutdown deadline passed while starting up");
+          outOfTime = true;
+          clean = false;
+        }
+      }
       for (const step of steps) {
-        const left = deadline - Date.now();
+        const left = end - Date.now();
         // A timer may fire a millisecond before Date.now() reaches the deadline, so a step that ran out of
         // time marks the deadline as passed itself rather than trusting the clock.
         if (outOfTime || left <= 0) {
@@ -73,6 +103,13 @@ export function createShutdown(options: { deadlineMs: number; logger?: Logger })
     },
     run,
     started,
+    get requested() {
+      return requested;
+    },
+    remainingMs: () => (deadline === undefined ? options.deadlineMs : Math.max(0, deadline - Date.now())),
+    waitForStartup(promise) {
+      startup = promise;
+    },
     installSignalHandlers(onDone) {
       let signals = 0;
       const handler = (signal: NodeJS.Signals) => {

@@ -5,10 +5,14 @@
  * allowlist -> sequentialize(chat) -> error boundary around the features.
  * Outgoing calls: auto-retry (capped) -> per-chat and global pacing -> error counting -> HTTP.
  * Deliveries go through a per-chat outbox (delivery.ts): a send auto-retry gives up on is re-scheduled.
+ * Long polling (long-polling.ts) retries its own getUpdates: a 409 from a second poller with the same
+ * token is logged once and waited out, never the end of the process.
  */
 import { autoRetry } from "@grammyjs/auto-retry";
-import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
-import { Bot, webhookCallback } from "grammy";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, GrammyError, webhookCallback, type Transformer } from "grammy";
+import type { PeerFiles } from "../../core/media/peer-files.js";
+import { UserFacingError } from "../../core/errors.js";
 import type { Redis } from "ioredis";
 import { createApiErrorCounter } from "./api-error-counter.js";
 import { createApiPacer } from "./api-pacer.js";
@@ -29,6 +33,7 @@ import { handleBotError } from "./error-boundary.js";
 import { floodGuard } from "./middlewares/flood-guard.js";
 import { createInFlight } from "./middlewares/in-flight.js";
 import { updateLogger } from "./middlewares/update-logger.js";
+import { startLongPolling, type LongPolling } from "./long-polling.js";
 import { createProgressRelay, type ProgressRelay } from "./progress-relay.js";
 import { createTokenBucket } from "./token-bucket.js";
 
@@ -46,6 +51,11 @@ export interface TelegramBotDeps extends BotDeps {
   outbox?: { connection: Redis; prefix: string };
   /** First pause after Telegram kept answering 5xx to a delivery (ms). @defaultValue 30000 */
   deliveryServerErrorDelayMs?: number;
+  /**
+   * Track files the workers hold on other machines (peer-files.ts), fetched before they are sent.
+   * @defaultValue only this machine's library
+   */
+  files?: Pick<PeerFiles, "ensureLocal">;
 }
 
 /** A running (or startable) Telegram bot. */
@@ -93,12 +103,14 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
   );
   bot.api.config.use(createApiErrorCounter(deps.metrics));
   bot.api.config.use(pacer.transformer);
-  bot.api.config.use(
-    autoRetry({
-      maxDelaySeconds: tuning.maxRetryDelaySeconds ?? 60,
-      maxRetryAttempts: tuning.maxRetryAttempts ?? 5,
-    }),
-  );
+  const retry = autoRetry({
+    maxDelaySeconds: tuning.maxRetryDelaySeconds ?? 60,
+    maxRetryAttempts: tuning.maxRetryAttempts ?? 5,
+  });
+  // getUpdates is retried by the long polling itself, which logs, counts and can be stopped mid-wait.
+  const retryButPolls: Transformer = (prev, method, payload, signal) =>
+    method === "getUpdates" ? prev(method, payload, signal) : retry(prev, method, payload, signal);
+  bot.api.config.use(retryButPolls);
 
   const inFlight = createInFlight<BotContext>();
   const lifetime = new AbortController();
@@ -108,6 +120,7 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     linkFor: (jobId) => deps.linkFor(jobId),
     metrics: deps.metrics,
     libraryDir: deps.libraryDir,
+    ...(deps.files ? { files: deps.files } : {}),
     ffmpegPath: deps.config.download.ffmpegPath,
     tmpDir: deps.tmpDir ?? defaultTmpDir(),
     botKey: deps.botKey ?? (t.token.split(":")[0] || "default"),
@@ -181,7 +194,7 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     timeoutMilliseconds: 9_000,
   });
 
-  let runner: RunnerHandle | undefined;
+  let polling: LongPolling | undefined;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -191,12 +204,20 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     webhookHandler,
     deliverPending: () => relay.resume(),
     isRunning: () =>
-      stopping === undefined && (t.mode === "webhook" ? bot.isInited() : runner?.isRunning() === true),
+      stopping === undefined && (t.mode === "webhook" ? bot.isInited() : polling?.isRunning() === true),
 
     start() {
       if (stopping !== undefined) return Promise.reject(new Error("this bot was stopped; create a new one"));
       starting ??= (async () => {
-        await bot.init();
+        await bot.init().catch((err: unknown) => {
+          if (err instanceof GrammyError && err.error_code === 401)
+            throw new UserFacingError(
+              "telegram_token_refused",
+              "Telegram refuses the bot token (401 Unauthorized): it was revoked or mistyped. Get the current token from @BotFather (/token) and put it in TELEGRAM_BOT_TOKEN.",
+              { cause: err },
+            );
+          throw err;
+        });
         await syncCommands(bot.api).catch((err: unknown) =>
           logger.warn({ err }, "could not set the command menu"),
         );
@@ -217,7 +238,7 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
         } else {
           const webhook = await bot.api.getWebhookInfo();
           if (webhook.url !== "") await bot.api.deleteWebhook();
-          runner = run(bot, { runner: { fetch: { allowed_updates: [...allowedUpdates] } } });
+          polling = startLongPolling({ bot, allowedUpdates, logger, metrics: deps.metrics });
         }
         logger.info({ mode: t.mode, username: bot.botInfo.username }, "telegram bot started");
       })();
@@ -227,9 +248,10 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     stop() {
       stopping ??= (async () => {
         await starting?.catch(() => undefined);
+        // First, and at once: the pending long poll is aborted, not waited out.
+        await polling?.stop();
         relay.stop();
         delivery.stop();
-        if (runner?.isRunning() === true) await runner.stop();
         const timeoutMs = tuning.stopTimeoutMs ?? 15_000;
         if (!(await settlesWithin(inFlight.idle(), timeoutMs))) {
           logger.warn({ running: inFlight.count }, "stop: giving up on running handlers and deliveries");

@@ -2,6 +2,7 @@
  * What the person reads when Telegram makes tracks wait: which tracks are still coming and roughly
  * when, in plain words. Sent once per job's delivery, however many waits follow.
  */
+import { displayTitle } from "./render.js";
 
 /** Why the tracks wait. */
 export type WaitCause = "flood" | "server";
@@ -46,11 +47,12 @@ export function stillComingText(options: {
 }): string {
   const why =
     options.cause === "flood" ? "Telegram asked me to slow down" : "Telegram is having trouble right now";
-  const of = options.title !== undefined && options.title !== "" ? ` of “${options.title}”` : "";
+  const of =
+    options.title !== undefined && options.title !== "" ? ` of “${displayTitle(options.title)}”` : "";
   return `${why}; ${trackRanges(options.positions)}${of} will follow in ${aboutHowLong(options.waitMs)}.`;
 }
 
 /** Told when Telegram refuses a file as too large (413) although it was under the budget. */
 export function refusedAsTooBigText(position: number, title: string, hasLink: boolean): string {
-  return `Telegram refused track ${position} (${title}) as too big, so it is not sent here${hasLink ? "; it is in the download" : ""}.`;
+  return `Telegram refused track ${position} (${displayTitle(title)}) as too big, so it is not sent here${hasLink ? "; it is in the download" : ""}.`;
 }

@@ -55,6 +55,10 @@ export interface OutboxTrack {
     durationSec?: number;
     /** Library-relative path of the file. */
     file: string;
+    /** The worker holding the file, when it is on another machine (peer-files.ts). */
+    holder?: string;
+    /** The file's size, when known (a fetched copy must have it). */
+    bytes?: number;
   };
 }
 

@@ -25,12 +25,13 @@ import type { Message } from "grammy/types";
 import type { JobView } from "../../core/jobs/job-service.js";
 import type { TrackResult } from "../../core/jobs/schemas.js";
 import type { Logger } from "../../core/log.js";
+import { localOnlyFiles, type PeerFiles } from "../../core/media/peer-files.js";
 import type { TrackCache } from "../../core/media/track-cache.js";
 import type { Metrics } from "../../core/metrics.js";
 import { apiSignal } from "./api-signal.js";
 import { refusedAsTooBigText, stillComingText, type WaitCause } from "./delivery-notice.js";
 import type { OutboxItem, OutboxStore, OutboxTrack } from "./delivery-outbox.js";
-import { renderSummary } from "./render.js";
+import { displayTitle, renderSummary } from "./render.js";
 import { makeThumbnail } from "./thumbnail.js";
 import { uploadBudget } from "./upload-budget.js";
 
@@ -40,6 +41,11 @@ export interface DeliveryOptions {
   linkFor(jobId: string): string | undefined;
   metrics: Pick<Metrics, "cacheHits" | "telegramErrors">;
   libraryDir: string;
+  /**
+   * Track files the workers hold (peer-files.ts): a file not on this machine is fetched from its holder.
+   * @defaultValue only this machine's library
+   */
+  files?: Pick<PeerFiles, "ensureLocal">;
   ffmpegPath: string;
   tmpDir: string;
   botKey: string;
@@ -94,6 +100,7 @@ class MissingFileError extends Error {
 
 export function createDelivery(options: DeliveryOptions): Delivery {
   const { api, outbox, signal } = options;
+  const files = options.files ?? localOnlyFiles(options.libraryDir);
   // The whole-request budget, derived once from the configured limit.
   const budget = uploadBudget(options.uploadLimitMb);
   const claimTtlMs = options.claimTtlMs ?? 30_000;
@@ -298,7 +305,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         : api.sendDocument(
             chatId,
             file,
-            { caption: `${meta.performer} — ${meta.title}`, ...thumbnailFile },
+            { caption: `${displayTitle(meta.performer)} — ${displayTitle(meta.title)}`, ...thumbnailFile },
             apiSignal(signal),
           );
     };
@@ -315,11 +322,17 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         log.info({ trackId: track.trackId }, "cached file id refused; uploading again");
       }
     }
-    const filePath = cached?.path ?? path.join(options.libraryDir, track.file);
     // A path, not a stream: auto-retry may send the request again. A missing file would make every
-    // retry fail as a network error, so it is checked first.
-    if ((await stat(filePath).catch(() => undefined))?.isFile() !== true)
-      throw new MissingFileError(filePath);
+    // retry fail as a network error, so it is made local (fetched from the worker holding it) first.
+    const filePath = await files
+      .ensureLocal(track.file, track.holder, {
+        ...(track.bytes !== undefined ? { bytes: track.bytes } : {}),
+        signal,
+      })
+      .catch((err: unknown) => {
+        log.warn({ err, file: track.file, holder: track.holder }, "track file not available");
+        throw new MissingFileError(track.file);
+      });
     const message = await sendFile(
       new InputFile(filePath, path.basename(filePath)),
       await thumbnail(item.folder),
@@ -413,6 +426,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
             artists: t.artists,
             ...(t.durationSec !== undefined ? { durationSec: t.durationSec } : {}),
             file: t.file ?? "",
+            ...(t.holder !== undefined ? { holder: t.holder } : {}),
+            ...(t.bytes !== undefined ? { bytes: t.bytes } : {}),
           },
         });
       }

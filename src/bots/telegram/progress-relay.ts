@@ -1,9 +1,11 @@
 /**
- * The progress relay: one status message per job, edited as progress events arrive. At most one edit
- * per chat every `editIntervalMs` (the latest state wins; identical text is skipped; "message is not
- * modified" counts as success); the final state is always shown, then the delivery runs. Which message
- * shows which job is kept in the job store (JobService.setRelay), so a restarted bot picks the relays up
- * again with `resume()`; a periodic re-read covers progress events lost on the way (they are best effort).
+ * The progress relay: a status message per job and chat (the same link asked in a private chat and a
+ * group is one job, shown in both), edited as progress events arrive. At most one edit per chat every
+ * `editIntervalMs` (the latest state wins; identical text is skipped; "message is not modified" counts as
+ * success); the final state is always shown, then the delivery runs, in every chat that asked. Which
+ * message shows which job in which chat is kept in the job store (JobService.setRelay), so a restarted
+ * bot picks the relays up again with `resume()`; a periodic re-read covers progress events lost on the
+ * way (they are best effort).
  */
 import { GrammyError, type Api, type InlineKeyboard } from "grammy";
 import { endedView, type JobService, type JobView } from "../../core/jobs/job-service.js";
@@ -36,12 +38,17 @@ export interface ProgressRelayOptions {
 }
 
 export interface ProgressRelay {
-  /** Show a job in a message that was just sent (its text is `text`), and remember that in the job store. */
+  /**
+   * Show a job in a message that was just sent (its text is `text`), and remember that in the job store.
+   * A job followed in other chats stays followed there too; in the same chat the new message replaces
+   * the old one.
+   */
   follow(view: JobView, target: { chatId: number; messageId: number }, text: string): Promise<void>;
-  isFollowing(jobId: string): boolean;
+  /** Whether the job is shown in a message in `chatId` (in any chat when absent). */
+  isFollowing(jobId: string, chatId?: number): boolean;
   /** Re-read a job now (after a cancel, or an event that said it ended). */
   refresh(jobId: string): Promise<void>;
-  /** Pick up every relay in the job store this instance does not follow yet; returns how many. */
+  /** Pick up every relay (job and chat) in the job store this instance does not follow yet; returns how many. */
   resume(): Promise<number>;
   /** Attach to the progress subscription and start the periodic re-read. */
   start(): void;
@@ -49,6 +56,7 @@ export interface ProgressRelay {
   stop(): void;
 }
 
+/** One job as shown in one chat. */
 interface Followed {
   jobId: string;
   chatId: number;
@@ -72,7 +80,8 @@ interface Lane {
 
 export function createProgressRelay(options: ProgressRelayOptions): ProgressRelay {
   const { api, jobs, logger, signal } = options;
-  const followed = new Map<string, Followed>();
+  /** Job id → chat id → how the job is shown there. */
+  const followed = new Map<string, Map<number, Followed>>();
   const lanes = new Map<number, Lane>();
   let started = false;
   let stopped = false;
@@ -83,6 +92,26 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       if (!signal.aborted) logger.warn({ err }, `progress relay: ${what} failed`);
     });
   };
+
+  const followedIn = (jobId: string, chatId: number) => followed.get(jobId)?.get(chatId);
+  const followersOf = (jobId: string): Followed[] => [...(followed.get(jobId)?.values() ?? [])];
+
+  function add(f: Followed): void {
+    let chats = followed.get(f.jobId);
+    if (chats === undefined) {
+      chats = new Map();
+      followed.set(f.jobId, chats);
+    }
+    chats.set(f.chatId, f);
+  }
+
+  /** Stops showing the job in f's chat (only if f is still the one shown there). */
+  function remove(f: Followed): void {
+    const chats = followed.get(f.jobId);
+    if (chats?.get(f.chatId) !== f) return;
+    chats.delete(f.chatId);
+    if (chats.size === 0) followed.delete(f.jobId);
+  }
 
   function laneOf(chatId: number): Lane {
     let lane = lanes.get(chatId);
@@ -112,7 +141,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
   function pick(lane: Lane): Followed | undefined {
     let first: Followed | undefined;
     for (const jobId of lane.dirty) {
-      const f = followed.get(jobId);
+      const f = followedIn(jobId, lane.chatId);
       if (f === undefined) {
         lane.dirty.delete(jobId);
         continue;
@@ -143,8 +172,8 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
             logger.warn({ err, jobId: f.jobId }, "progress relay: edit failed");
           }
         }
-        if (final !== undefined && !stopped) {
-          followed.delete(f.jobId);
+        if (final !== undefined && !stopped && followedIn(f.jobId, f.chatId) === f) {
+          remove(f);
           background(() => finish(f, final), "delivery");
         }
         if (edited) {
@@ -179,8 +208,8 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
         await jobs.setRelay(f.jobId, { chatId: f.chatId, messageId: f.messageId });
       } else if (err.error_code === 403 || /chat not found/i.test(err.description)) {
         logger.info({ jobId: f.jobId, chatId: f.chatId }, "progress relay: chat unreachable, dropping relay");
-        followed.delete(f.jobId);
-        await jobs.clearRelay(f.jobId);
+        remove(f);
+        await jobs.clearRelay(f.jobId, f.chatId);
       } else {
         throw err;
       }
@@ -190,27 +219,29 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
   async function finish(f: Followed, view: JobView): Promise<void> {
     const log = logger.child({ jobId: f.jobId, chatId: f.chatId });
     await options.deliver(view, f.chatId, log, signal);
-    await jobs.clearRelay(f.jobId);
+    await jobs.clearRelay(f.jobId, f.chatId);
     log.info({ stage: view.stage }, "job delivered");
   }
 
+  /** Re-reads a job and shows it in every chat that follows it. */
   async function refresh(jobId: string): Promise<void> {
-    const f = followed.get(jobId);
-    if (f === undefined || f.finalView !== undefined) return;
+    const running = () => followersOf(jobId).filter((f) => f.finalView === undefined);
+    if (running().length === 0) return;
     const view = await jobs.peek(jobId);
-    if (!followed.has(jobId) || f.finalView !== undefined) return;
-    if (view === undefined) {
-      followed.delete(jobId);
-      await jobs.clearRelay(jobId);
-      return;
+    for (const f of running()) {
+      if (view === undefined) {
+        remove(f);
+        await jobs.clearRelay(jobId, f.chatId);
+        continue;
+      }
+      f.view = view;
+      if (isFinalStage(view.stage)) f.finalView = view;
+      else {
+        f.snapshot = snapshotOfView(view);
+        noteWaiting(f);
+      }
+      markDirty(f);
     }
-    f.view = view;
-    if (isFinalStage(view.stage)) f.finalView = view;
-    else {
-      f.snapshot = snapshotOfView(view);
-      noteWaiting(f);
-    }
-    markDirty(f);
   }
 
   /** Tell the person once when their waiting tracks go on (the status message showed the wait). */
@@ -232,35 +263,40 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       await jobs.setRelay(view.id, { chatId: target.chatId, messageId: target.messageId });
       const f: Followed = { jobId: view.id, ...target, snapshot: snapshotOfView(view), view, lastText: text };
       if (isFinalStage(view.stage)) f.finalView = view;
-      followed.set(view.id, f);
+      add(f);
       if (f.finalView !== undefined) markDirty(f);
     },
 
-    isFollowing: (jobId) => followed.has(jobId),
+    isFollowing: (jobId, chatId) =>
+      chatId === undefined ? followed.has(jobId) : followedIn(jobId, chatId) !== undefined,
 
     refresh: (jobId) => options.track(refresh(jobId)),
 
     async resume() {
       const stored = await jobs.relays();
       let count = 0;
-      for (const [jobId, target] of stored) {
-        if (followed.has(jobId)) continue;
+      for (const [jobId, targets] of stored) {
+        const fresh = targets.filter((t) => followedIn(jobId, t.chatId) === undefined);
+        if (fresh.length === 0) continue;
         const view = await jobs.peek(jobId);
-        if (view === undefined) {
-          await jobs.clearRelay(jobId);
-          continue;
+        for (const target of fresh) {
+          if (view === undefined) {
+            await jobs.clearRelay(jobId, target.chatId);
+            continue;
+          }
+          if (followedIn(jobId, target.chatId) !== undefined) continue;
+          const f: Followed = {
+            jobId,
+            chatId: target.chatId,
+            messageId: target.messageId,
+            snapshot: snapshotOfView(view),
+            view,
+          };
+          if (isFinalStage(view.stage)) f.finalView = view;
+          add(f);
+          markDirty(f);
+          count += 1;
         }
-        const f: Followed = {
-          jobId,
-          chatId: target.chatId,
-          messageId: target.messageId,
-          snapshot: snapshotOfView(view),
-          view,
-        };
-        if (isFinalStage(view.stage)) f.finalView = view;
-        followed.set(jobId, f);
-        markDirty(f);
-        count += 1;
       }
       return count;
     },
@@ -271,25 +307,28 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       // The subscription has no way to detach: listeners check `stopped` instead.
       options.progress.onProgress((event) => {
         if (stopped) return;
-        const f = followed.get(event.jobId);
-        if (f === undefined || f.finalView !== undefined) return;
-        f.snapshot = snapshotOfEvent(event, f.snapshot);
-        noteWaiting(f);
-        if (isFinalStage(event.stage)) {
+        const running = followersOf(event.jobId).filter((f) => f.finalView === undefined);
+        if (running.length === 0) return;
+        if (isFinalStage(event.stage) && !event.result) {
+          background(() => refresh(event.jobId), "refresh");
+          return;
+        }
+        for (const f of running) {
+          f.snapshot = snapshotOfEvent(event, f.snapshot);
+          noteWaiting(f);
           // The final event carries the result: show and deliver it without reading the job again.
-          if (event.result) {
-            f.finalView = endedView(f.view, event.result);
-            markDirty(f);
-          } else background(() => refresh(event.jobId), "refresh");
-        } else markDirty(f);
+          if (isFinalStage(event.stage) && event.result) f.finalView = endedView(f.view, event.result);
+          markDirty(f);
+        }
       });
       options.progress.onFinished((jobId) => {
         if (stopped || !followed.has(jobId)) return;
         background(() => refresh(jobId), "refresh");
       });
       sweep = setInterval(() => {
-        for (const [jobId, f] of followed) {
-          if (f.finalView === undefined) background(() => refresh(jobId), "re-read");
+        for (const jobId of followed.keys()) {
+          if (followersOf(jobId).some((f) => f.finalView === undefined))
+            background(() => refresh(jobId), "re-read");
         }
         const idleSince = Date.now() - options.editIntervalMs;
         for (const [chatId, lane] of lanes) {

@@ -1,6 +1,8 @@
 /**
  * Every text the bot sends about jobs: the progress message, the final status, the summary, /status
- * lines and /help. Plain text (no parse mode), so nothing a title contains can break a message.
+ * lines and /help. Plain text (no parse mode), so nothing a title contains can break a message. Every
+ * title, artist list and reason goes through {@link displayTitle}, and every text stays within Telegram's
+ * 4,096 characters: a summary drops list lines (saying how many) before it would lose its download link.
  */
 import type { JobView } from "../../core/jobs/job-service.js";
 import {
@@ -15,6 +17,24 @@ import { formatUntil } from "../../core/service-pauses.js";
 
 /** Telegram's limit on one message. */
 export const maxMessageChars = 4096;
+
+/** Longest title, artist list or reason shown in one place of a job's text. */
+export const maxTitleChars = 200;
+
+/**
+ * A title (or artist list, or reason) as shown in a job's text: on one line, at most `max` characters
+ * (counted as Telegram counts them, in UTF-16 units), cut with "…" without splitting a character.
+ */
+export function displayTitle(text: string, max = maxTitleChars): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  if (line.length <= max) return line;
+  let out = "";
+  for (const char of line) {
+    if (out.length + char.length > max - 1) break;
+    out += char;
+  }
+  return `${out.trimEnd()}…`;
+}
 
 /** What a progress message shows; built from a JobView or a ProgressEvent. */
 export type ProgressSnapshot = Pick<
@@ -103,7 +123,8 @@ function clock(until: number): string {
 
 /** The one message a person gets when YouTube lets the waiting tracks go on. */
 export function renderResumed(s: { jobId: string; title?: string; kind?: string }): string {
-  return `▶ YouTube lets us download again: ${s.title ?? `your ${s.kind ?? "request"}`} continues (job ${s.jobId}).`;
+  const what = s.title !== undefined ? displayTitle(s.title) : `your ${s.kind ?? "request"}`;
+  return `▶ YouTube lets us download again: ${what} continues (job ${s.jobId}).`;
 }
 
 /** `7.1 MB`, `830 kB`. */
@@ -114,7 +135,8 @@ export function formatBytes(bytes: number): string {
 }
 
 function heading(s: { jobId: string; title?: string; kind?: string }): string {
-  const what = s.title ?? (s.kind !== undefined ? `your ${s.kind}` : "your request");
+  const what =
+    s.title !== undefined ? displayTitle(s.title) : s.kind !== undefined ? `your ${s.kind}` : "your request";
   return `🎵 ${what}\nJob ${s.jobId}`;
 }
 
@@ -145,7 +167,7 @@ export function renderJobMessage(job: JobView | ProgressSnapshot): {
 export function renderProgress(s: ProgressSnapshot): string {
   const lines = [heading(s), `${stageWords[s.stage]} ${progressBar(s.percent)}`];
   if (s.current !== undefined && s.stage === "downloading") {
-    const artists = s.current.artists.length > 0 ? ` — ${s.current.artists.join(", ")}` : "";
+    const artists = s.current.artists.length > 0 ? ` — ${displayTitle(s.current.artists.join(", "))}` : "";
     const step =
       s.current.step === "cached"
         ? "already collected"
@@ -153,7 +175,7 @@ export function renderProgress(s: ProgressSnapshot): string {
           ? "waiting"
           : `${s.current.step} ${Math.round(s.current.percent)}%`;
     lines.push(
-      `Track ${s.current.index + 1}${s.total > 0 ? `/${s.total}` : ""}: ${s.current.title}${artists} (${step})`,
+      `Track ${s.current.index + 1}${s.total > 0 ? `/${s.total}` : ""}: ${displayTitle(s.current.title)}${artists} (${step})`,
     );
   }
   if (s.total > 0) {
@@ -164,12 +186,12 @@ export function renderProgress(s: ProgressSnapshot): string {
   }
   if (s.waiting !== undefined) {
     lines.push(
-      `⏸ ${capitalise(s.waiting.reason)}: downloads continue around ${clock(s.waiting.until)}. No track is lost.`,
+      `⏸ ${capitalise(displayTitle(s.waiting.reason))}: downloads continue around ${clock(s.waiting.until)}. No track is lost.`,
     );
   } else if (s.etaSeconds !== undefined && s.etaSeconds > 0) {
     lines.push(`About ${formatDuration(s.etaSeconds)} left`);
   }
-  return lines.join("\n");
+  return clip(lines.join("\n"));
 }
 
 /** The final text of a job's status message (the summary follows as its own message). */
@@ -184,7 +206,7 @@ export function renderFinalStatus(view: JobView): string {
     case "cancelled":
       return `${head}\n🚫 Cancelled.`;
     case "failed":
-      return `${head}\n❌ Failed${r?.reason !== undefined ? `: ${r.reason}` : "."}`;
+      return clip(`${head}\n❌ Failed${r?.reason !== undefined ? `: ${displayTitle(r.reason, 1000)}` : "."}`);
     default: {
       const ok = view.done;
       const icon = r?.outcome === "partial" ? "⚠️ Partly done" : "✅ Done";
@@ -209,9 +231,12 @@ function isBotCheck(text: string | undefined): boolean {
 }
 
 function trackLine(t: TrackResult): string {
-  const artists = t.artists.length > 0 ? ` — ${t.artists.join(", ")}` : "";
-  return `${t.index + 1}. ${t.title}${artists}`;
+  const artists = t.artists.length > 0 ? ` — ${displayTitle(t.artists.join(", "))}` : "";
+  return `${t.index + 1}. ${displayTitle(t.title)}${artists}`;
 }
+
+/** A reason or note as shown after a track line. */
+const reasonText = (text: string) => displayTitle(text, 300);
 
 export interface SummaryExtras {
   /** Tracks not sent because they exceed the upload limit. */
@@ -225,14 +250,16 @@ export interface SummaryExtras {
 /** The summary sent when a job ends: counts, failures with reasons, review candidates, notes, link. */
 export function renderSummary(view: JobView, extras: SummaryExtras): string {
   const r: CollectionResult | undefined = view.result;
-  const title = r?.title ?? view.title ?? view.ref.uri;
-  const subtitle = r?.subtitle !== undefined ? ` — ${r.subtitle}` : "";
+  const title = displayTitle(r?.title ?? view.title ?? view.ref.uri);
+  const subtitle = r?.subtitle !== undefined ? ` — ${displayTitle(r.subtitle)}` : "";
+  // `out` is the head (always shown), `body` the lists (cut to fit), then helps and the link (always shown).
   const out: string[] = [];
+  const body: string[] = [];
   if (view.stage === "cancelled") {
     out.push(`🚫 ${title}${subtitle}: cancelled (job ${view.id}).`);
   } else if (view.stage === "failed") {
     out.push(`❌ ${title}${subtitle}: I couldn't collect it (job ${view.id}).`);
-    if (r?.reason !== undefined) out.push(r.reason);
+    if (r?.reason !== undefined) out.push(displayTitle(r.reason, 1000));
   } else {
     out.push(`${r?.outcome === "partial" ? "⚠️" : "✅"} ${title}${subtitle} (job ${view.id})`);
   }
@@ -255,40 +282,75 @@ export function renderSummary(view: JobView, extras: SummaryExtras): string {
       out.push(`Length ${formatDuration(r.totalDurationSec)} · size ${formatBytes(r.totalBytes)}`);
     }
     if (failed.length > 0) {
-      out.push("", "Failed:");
+      body.push("", "Failed:");
       for (const t of failed) {
-        out.push(`${trackLine(t)}: ${t.reason ?? "unknown error"}`);
+        body.push(`${trackLine(t)}: ${reasonText(t.reason ?? "unknown error")}`);
         if (isBotCheck(t.reason)) helps.add(botCheckHelp);
       }
     }
     if (review.length > 0) {
-      out.push("", "No confident match (not downloaded; these were the closest):");
+      body.push("", "No confident match (not downloaded; these were the closest):");
       for (const t of review) {
-        const names = (t.candidates ?? []).slice(0, 3).map((c) => `“${c.title}” (${c.channel})`);
-        out.push(
-          `${trackLine(t)}: ${names.length > 0 ? names.join(", ") : (t.reason ?? "nothing close enough")}`,
+        const names = (t.candidates ?? [])
+          .slice(0, 3)
+          .map((c) => `“${displayTitle(c.title)}” (${displayTitle(c.channel)})`);
+        body.push(
+          `${trackLine(t)}: ${names.length > 0 ? names.join(", ") : reasonText(t.reason ?? "nothing close enough")}`,
         );
       }
     }
     const warned = r.tracks.filter((t) => t.warnings.length > 0);
     if (warned.length > 0) {
-      out.push("", "Worth a listen:");
-      for (const t of warned) out.push(`${trackLine(t)}: ${t.warnings.join(" ")}`);
+      body.push("", "Worth a listen:");
+      for (const t of warned) body.push(`${trackLine(t)}: ${reasonText(t.warnings.join(" "))}`);
     }
   }
   if (r !== undefined && r.notes.length > 0) {
-    out.push("", ...r.notes);
+    body.push("", ...r.notes.map((note) => displayTitle(note, 1000)));
   }
   if (extras.tooBig.length > 0) {
-    out.push(
+    body.push(
       "",
       `Over the ${extras.uploadLimitMb} MB upload limit, so not sent here${extras.link !== undefined ? " (they are in the download below)" : ""}:`,
       ...extras.tooBig.map((t) => `${trackLine(t)} (${formatBytes(t.bytes ?? 0)})`),
     );
   }
-  if (helps.size > 0) out.push("", ...helps);
-  if (extras.link !== undefined) out.push("", `Download everything: ${extras.link}`);
-  return clip(out.join("\n"));
+  const tail: string[] = [];
+  if (helps.size > 0) tail.push("", ...helps);
+  if (extras.link !== undefined) tail.push("", `Download everything: ${extras.link}`);
+  return fitMessage(out, body, tail, extras.link !== undefined);
+}
+
+/**
+ * Lays out a message within Telegram's limit: `head` and `tail` whole, as many `body` lines as fit
+ * between them, then one line saying how many were left out (and where they are, when there is a link).
+ */
+export function fitMessage(
+  head: string[],
+  body: string[],
+  tail: string[],
+  hasLink = false,
+  limit = maxMessageChars,
+): string {
+  const whole = [...head, ...body, ...tail].join("\n");
+  if (whole.length <= limit) return whole;
+  const cutNote = (n: number) =>
+    `… and ${n} more line${n === 1 ? "" : "s"}: too long for one message${hasLink ? " (all of it is in the download)" : ""}.`;
+  const tailText = tail.join("\n");
+  const room = limit - tailText.length - cutNote(body.length).length - 2;
+  const headText = clip(head.join("\n"), Math.max(1, room));
+  let used = headText.length;
+  let taken = 0;
+  while (taken < body.length && used + 1 + body[taken]!.length <= room) {
+    used += 1 + body[taken]!.length;
+    taken += 1;
+  }
+  const shown = body.slice(0, taken);
+  while (shown.length > 0 && shown[shown.length - 1] === "") shown.pop();
+  const left = body.slice(taken).filter((line) => line !== "").length;
+  const text = [headText, ...shown, cutNote(left), ...tail].join("\n");
+  // Only a tail longer than the limit (never drawn here) could still not fit.
+  return clip(text, limit);
 }
 
 /** Cuts a text to Telegram's limit, saying so. */
@@ -300,12 +362,23 @@ export function clip(text: string, limit = maxMessageChars): string {
 
 /** One line of /status for a job. */
 export function renderStatusLine(view: JobView): string {
-  const what = view.title ?? view.ref.kind;
+  const what = displayTitle(view.title ?? view.ref.kind, 80);
   if (isFinalStage(view.stage)) {
     const counts = view.total > 0 ? ` (${view.done}/${view.total} ready)` : "";
     return `${view.id} · ${what} · ${view.stage}${counts}`;
   }
   return `${view.id} · ${what} · ${stageWords[view.stage]} ${Math.round(view.percent)}%`;
+}
+
+/** The answer to /status: the person's running and recent jobs (newest first), one line each. */
+export function renderStatusList(views: JobView[]): string {
+  const active = views.filter((v) => !isFinalStage(v.stage));
+  const recent = views.filter((v) => isFinalStage(v.stage));
+  const lines: string[] = [];
+  if (active.length > 0) lines.push("Running:", ...active.map(renderStatusLine));
+  if (recent.length > 0)
+    lines.push(...(lines.length > 0 ? [""] : []), "Recent:", ...recent.map(renderStatusLine));
+  return fitMessage([], lines, ["", "/status <id> shows one job, /cancel <id> stops one."]);
 }
 
 export interface HelpFacts {

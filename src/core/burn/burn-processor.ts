@@ -29,7 +29,8 @@ import {
   type BurnTrack,
 } from "./burn-service.js";
 import { renderDisc } from "./cdda-renderer.js";
-import { BurnError, burnToc, checkToc } from "./cdrdao.js";
+import { localizingBurns } from "./burn-files.js";
+import { BurnError, burnToc, checkDrive, checkToc } from "./cdrdao.js";
 import { writeToc } from "./toc-writer.js";
 
 export interface BurnProcessorDeps {
@@ -121,6 +122,13 @@ export function createBurnProcessor(deps: BurnProcessorDeps) {
       if (!DEVICE_PATTERN.test(device)) {
         throw new BurnError("burn_no_drive", `"${device}" is not a device path like /dev/sr0.`, device);
       }
+      report("planning", 0, `Checking the CD writer at ${device}`);
+      await checkDrive(device, {
+        cdrdaoPath: deps.cdrdaoPath,
+        driver: deps.driver,
+        signal: abort,
+        ...(deps.cdrdaoEnv ? { env: deps.cdrdaoEnv } : {}),
+      });
       const inputs = disc.tracks.map((entry) => ({
         path: insideLibrary(deps.libraryDir, entry.track.file),
         track: entry.track,
@@ -276,7 +284,8 @@ export function startBurner(deps: BurnerDeps): Burner {
     logger: logger.child({ role: "burner" }),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
-  const worker = new Worker(QUEUE_BURN, processor, {
+  // Tracks collected on other machines are fetched into this library first (burn-files.ts).
+  const worker = new Worker(QUEUE_BURN, localizingBurns(processor, { config, redis: client, logger }), {
     connection: workerConnection,
     prefix: config.redis.prefix,
     concurrency: 1,

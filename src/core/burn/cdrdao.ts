@@ -249,6 +249,40 @@ export interface CdrdaoOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Ask the drive about its disc (`cdrdao disk-info`) before anything is rendered: a missing, busy or
+ * forbidden drive, no disc or a written one are told in seconds, not after minutes of rendering audio.
+ * Rejects with the same {@link BurnError} codes as {@link burnToc}.
+ */
+export async function checkDrive(
+  device: string,
+  options: CdrdaoOptions & { driver?: string } = {},
+): Promise<void> {
+  const cdrdao = options.cdrdaoPath ?? "cdrdao";
+  let stdout: string;
+  try {
+    ({ stdout } = await runProcess(
+      cdrdao,
+      ["disk-info", "--device", device, "--driver", options.driver ?? "generic-mmc:0x10"],
+      {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        env: options.env,
+        stderrTailChars: 8000,
+      },
+    ));
+  } catch (err) {
+    throw toBurnError(err, cdrdao, device);
+  }
+  if (/^CD-R empty\s*:\s*no\b/m.test(stdout)) {
+    throw new BurnError(
+      "burn_disc_not_blank",
+      `The disc in ${device} is not blank: insert a blank CD-R (or blank the CD-RW) and try again.`,
+      stdout,
+    );
+  }
+}
+
 /** What cdrdao says about a TOC. */
 export interface TocCheck {
   tracks: number;

@@ -6,6 +6,7 @@
  * environment-variable list are generated from it and cannot drift.
  */
 import { z } from "zod";
+import { ytDlpExtraArgsProblem } from "../media/yt-dlp-extra-args.js";
 
 /** Documentation attached to every leaf option. */
 export interface OptionDoc {
@@ -127,6 +128,15 @@ const telegramSchema = z
   })
   .prefault({});
 
+/**
+ * Defaults shared with the catalog (catalog.ts), which also runs without a config file. 1,000 tracks is
+ * more than any real album or box set, ten times what Spotify's embed page lists, and still bounded work:
+ * about four hours of the default YouTube budget and 6 GB at 192 kbps.
+ */
+export const defaultMaxTracks = 1000;
+/** Reading a 1,000-track list with its ISRC lookups takes well under a minute at Spotify's pace. */
+export const defaultResolveTimeoutSeconds = 120;
+
 const spotifySchema = z
   .strictObject({
     clientId: doc(z.string().default(""), {
@@ -181,6 +191,11 @@ const spotifySchema = z
         .default("US"),
       { description: "Market (ISO 3166-1 alpha-2) used for track availability.", example: '"DE"' },
     ),
+    resolveTimeoutSeconds: doc(seconds.default(defaultResolveTimeoutSeconds), {
+      description:
+        "Longest reading one link's track list may take (every page, retry and ISRC lookup); past it the person is told Spotify took too long and nothing is queued.",
+      example: "300",
+    }),
   })
   .prefault({});
 
@@ -242,10 +257,20 @@ const downloadSchema = z
       description: "Netscape cookies file passed to yt-dlp (helps with YouTube's bot check). Empty: none.",
       example: '"/etc/cd-collector/cookies.txt"',
     }),
-    ytDlpExtraArgs: doc(z.array(z.string()).default([]), {
-      description: "Extra yt-dlp arguments (e.g. a JS runtime). --exec and config-file flags are refused.",
-      example: '["--js-runtimes", "node"]',
-    }),
+    ytDlpExtraArgs: doc(
+      z
+        .array(z.string())
+        .default([])
+        .superRefine((args, ctx) => {
+          const problem = ytDlpExtraArgsProblem(args);
+          if (problem) ctx.addIssue({ code: "custom", message: `allowed yt-dlp options only; ${problem}` });
+        }),
+      {
+        description:
+          "Extra yt-dlp arguments: only network, pacing and YouTube options (--js-runtimes, --proxy, --limit-rate, --retries, --socket-timeout, --source-address, --force-ipv4, --sleep-requests, --extractor-args youtube:..., --impersonate, --cookies-from-browser and a few more), written out in full. Anything that runs a program or names a file is refused.",
+        example: '["--js-runtimes", "node"]',
+      },
+    ),
     format: doc(z.enum(audioFormats).default("mp3"), {
       description: "Audio format of collected tracks.",
       example: '"flac"',
@@ -268,7 +293,8 @@ const downloadSchema = z
       example: "2000000",
     }),
     maxFileMb: doc(z.number().int().min(1).default(300), {
-      description: "Largest source download accepted from yt-dlp.",
+      description:
+        "Largest source download accepted from yt-dlp, in MiB: yt-dlp is stopped as soon as it has read more, also when the source announces no size. A converted file may not be larger either.",
       example: "200",
     }),
     durationToleranceSeconds: doc(z.number().min(0).default(5), {
@@ -336,6 +362,16 @@ const jobsSchema = z
       description: "How long finished jobs are kept for /status.",
       example: "72",
     }),
+    packageBudgetMB: doc(z.number().min(0).default(10240), {
+      description:
+        "Disk space for download packages (zips), in MB. Packages are deleted when their links expire; over this, the oldest go first even if their links are still valid. 0: no limit.",
+      example: "2048",
+    }),
+    maxTracksPerCollection: doc(z.number().int().min(1).max(100_000).default(defaultMaxTracks), {
+      description:
+        "Most tracks taken from one link: a longer album or playlist is cut to its first tracks and the person is told. Also bounds how many pages of a list are read.",
+      example: "500",
+    }),
   })
   .prefault({});
 
@@ -360,6 +396,12 @@ const httpSchema = z
       example: '"https://music.example.org"',
       env: "PUBLIC_BASE_URL",
     }),
+    peerBaseUrl: doc(z.union([z.literal(""), httpUrl]).default(""), {
+      description:
+        "URL at which the other roles reach this process's HTTP server to fetch the files it wrote (tracks, packages) when they run on other machines. Empty: http.publicBaseUrl, else http://<host>:<port> (this machine's name when listening on all addresses).",
+      example: '"http://10.0.0.7:8080"',
+      env: "PEER_BASE_URL",
+    }),
     adminToken: doc(z.string().default(""), {
       description: "Bearer token for /admin routes. Environment only; empty turns the admin routes off.",
       example: "a-long-random-string",
@@ -376,8 +418,9 @@ const httpSchema = z
       },
     ),
     trustedProxies: doc(z.array(z.string().min(1)).default([]), {
-      description: "Reverse proxies whose X-Forwarded-For is believed. Empty: the header is ignored.",
-      example: '["127.0.0.1"]',
+      description:
+        'Addresses or networks of your reverse proxies (the proxy must send X-Forwarded-For). Behind a proxy every request comes from the proxy\'s address, so set this or /admin cannot tell the internet from the LAN (it then refuses proxied requests) and every /files client shares one rate limit. A proxy on this host: ["127.0.0.1", "::1"]. Empty: forwarding headers are not believed.',
+      example: '["127.0.0.1", "::1"]',
     }),
     linkSecret: doc(z.string().default(""), {
       description:
@@ -395,8 +438,34 @@ const httpSchema = z
       example: "300",
     }),
     rateLimitPerMinute: doc(z.number().int().min(1).default(120), {
-      description: "Requests per minute one address may make to /files and /admin.",
+      description:
+        "Requests per minute one client may make to /files and /admin (an IPv6 client counts by its /64).",
       example: "60",
+    }),
+    headersTimeoutSeconds: doc(seconds.default(10), {
+      description: "A client must send a request's headers within this time, or the connection is closed.",
+      example: "20",
+    }),
+    requestTimeoutSeconds: doc(seconds.default(30), {
+      description:
+        "A client must send a whole request (headers and body) within this time (sending a download back is not limited by it).",
+      example: "60",
+    }),
+    idleTimeoutSeconds: doc(seconds.default(60), {
+      description:
+        "A connection on which nothing moves for this long is closed (a stalled download, an idle client).",
+      example: "120",
+    }),
+    maxConnections: doc(z.number().int().min(1).default(256), {
+      description: "Open connections at once; connections over it are closed at once.",
+      example: "1024",
+    }),
+    metricsToken: doc(z.string().default(""), {
+      description:
+        "Bearer token a /metrics scrape must send. Environment only; empty: /metrics is open to whoever reaches the port.",
+      example: "a-long-random-string",
+      env: "METRICS_TOKEN",
+      secret: true,
     }),
   })
   .prefault({});

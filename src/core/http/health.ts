@@ -4,7 +4,7 @@
  * connected, bot polling or workers running, queue not over its limit). Checks have a deadline, so a
  * hung dependency answers 503 instead of hanging the probe.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import { ProgramNotFoundError, runProcess } from "../process-runner.js";
 
@@ -26,6 +26,11 @@ export interface HealthRoutesOptions {
   ready: () => Promise<Readiness>;
   /** Deadline of one check. @defaultValue 2000 */
   checkTimeoutMs?: number;
+  /**
+   * Whether the caller may see the version and each check's detail (program versions, error texts);
+   * others see only what is up. The app allows callers inside http.adminCidrs.
+   */
+  showDetails: (request: FastifyRequest) => boolean;
 }
 
 async function withDeadline<T>(work: () => Promise<T>, ms: number, onLate: T): Promise<T> {
@@ -132,12 +137,19 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
 }
 
 export function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): void {
-  app.get("/healthz", async (_request, reply) => {
+  app.get("/healthz", async (request, reply) => {
     const result = await runChecks(options.checks, options.checkTimeoutMs);
+    const status = result.ok ? "ok" : "down";
+    const body = options.showDetails(request)
+      ? { status, version: options.version, checks: result.checks }
+      : {
+          status,
+          checks: Object.fromEntries(Object.entries(result.checks).map(([name, r]) => [name, { ok: r.ok }])),
+        };
     return reply
       .code(result.ok ? 200 : 503)
       .header("cache-control", "no-store")
-      .send({ status: result.ok ? "ok" : "down", version: options.version, checks: result.checks });
+      .send(body);
   });
 
   app.get("/readyz", async (_request, reply) => {

@@ -2,10 +2,13 @@
 export { createHttpApp, ADMIN_BODY_LIMIT, type HttpAppDeps } from "./app.js";
 export {
   createLinkSigner,
+  createPeerSigner,
   loadLinkSecret,
+  sharedLinkSecret,
   downloadUrl,
   type LinkSigner,
   type LinkVerification,
+  type PeerSigner,
 } from "./link-signer.js";
 export {
   createReadiness,

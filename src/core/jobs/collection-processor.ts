@@ -2,8 +2,8 @@
  * One collection, in two steps of the same BullMQ job:
  *  1. resolve: read the track list from Spotify, add one child job per track (they spread over every
  *     worker), and wait for the children;
- *  2. finalize: gather the children's results, write the .m3u8 and cover.jpg, pack a zip, record the
- *     result and tell the person.
+ *  2. finalize: gather the children's results, write the .m3u8 and cover.jpg, pack a zip (tracks other
+ *     workers hold are fetched from them first: peer-files.ts), record the result and tell the person.
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -12,12 +12,22 @@ import type { Logger } from "pino";
 import { isUserFacing } from "../errors.js";
 import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { fetchCover } from "../media/cover.js";
-import { collectionDir, resolveInside, trackPath, writeCover, writeM3u8 } from "../media/library.js";
+import { localOnlyFiles, type PeerFiles } from "../media/peer-files.js";
+import type { TrackCache } from "../media/track-cache.js";
+import {
+  collectionDir,
+  collectionFiles,
+  resolveInside,
+  trackPath,
+  writeCover,
+  writeM3u8,
+} from "../media/library.js";
 import type { Metrics } from "../metrics.js";
 import type { Catalog } from "../spotify/catalog.js";
 import type { CancelBus } from "./cancel-bus.js";
 import { endedWithoutTracks, stageOfOutcome, type JobRecords } from "./job-record.js";
 import { packCollection } from "./packager.js";
+import type { PackageStore } from "./package-store.js";
 import type { ProgressAggregator } from "./progress-aggregator.js";
 import {
   collectionJobDataSchema,
@@ -37,10 +47,20 @@ export interface CollectionProcessorDeps {
   /** Where the collection's end is recorded (job-record.ts). */
   records: JobRecords;
   libraryDir: string;
+  /**
+   * Tracks other workers hold (peer-files.ts), fetched here before packing.
+   * @defaultValue only this machine's library
+   */
+  files?: Pick<PeerFiles, "ensureLocal" | "self">;
   tmpDir: string;
-  packagesDir: string;
+  /** Where packages are made or reused (package-store.ts). */
+  packages: PackageStore;
+  /** The track cache, for the files' checksums (a package is named after its content). */
+  trackCache: TrackCache;
   pathTemplate: string;
   coverMaxBytes: number;
+  /** Origins covers may come from besides Spotify's image CDNs (coverOrigins in cover.ts). */
+  coverOrigins?: readonly string[];
   trackAttempts: number;
   backoffSeconds: number;
   keepHours: number;
@@ -48,8 +68,21 @@ export interface CollectionProcessorDeps {
   metrics?: Metrics;
 }
 
+/** Why there is no download package when packing failed for a reason other than a full disk. */
+const packingFailedMessage = "something went wrong while packing it; the tracks are sent one by one.";
+
 /** File names inside a playlist folder; `{track}` is the position in the playlist. */
 const PLAYLIST_TEMPLATE = "{track} - {artist} - {title}";
+
+/**
+ * A track's BullMQ priority: its position in its collection (1 first; lower runs sooner, ties in the order
+ * added). Every collection's first tracks come before anyone's later ones, so one person's long playlist
+ * never holds up another's album: the queue takes tracks round by round across collections. Never 0 (an
+ * unprioritised job would jump every prioritised one); BullMQ allows at most 2^21 - 1.
+ */
+export function trackPriority(index: number): number {
+  return Math.min(index + 1, 2 ** 21 - 1);
+}
 
 function childIndex(key: string): number | undefined {
   const match = /-(\d+)$/.exec(key);
@@ -57,6 +90,7 @@ function childIndex(key: string): number | undefined {
 }
 
 export function createCollectionProcessor(deps: CollectionProcessorDeps) {
+  const files = deps.files ?? localOnlyFiles(deps.libraryDir);
   const keepSeconds = Math.round(deps.keepHours * 3600);
 
   async function finish(
@@ -140,6 +174,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
       deps.libraryDir,
       collectionDir(deps.libraryDir, {
         kind: collection.ref.kind,
+        id: collection.ref.id,
         title: collection.title,
         ...(collection.subtitle ? { subtitle: collection.subtitle } : {}),
       }),
@@ -184,7 +219,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         // its tracks numbered in playlist order (its tracks come from many albums, some unnamed).
         relativePath:
           collection.ref.kind === "playlist"
-            ? path.join(folder, trackPath(PLAYLIST_TEMPLATE, track, { discCount: 1, format: data.format }))
+            ? trackPath(PLAYLIST_TEMPLATE, track, { discCount: 1, format: data.format, under: folder })
             : trackPath(deps.pathTemplate, track, { discCount, format: data.format }),
         discCount,
         ...(collection.ref.kind === "album" ? { trackTotal: perDisc.get(track.discNumber) ?? total } : {}),
@@ -195,6 +230,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         opts: {
           jobId: `${jobId}-${index}`,
           parent: { id: jobId, queue: job.queueQualifiedName },
+          priority: trackPriority(index),
           attempts: deps.trackAttempts,
           backoff: { type: "exponential", delay: deps.backoffSeconds * 1000, jitter: 0.5 },
           ignoreDependencyOnFailure: true,
@@ -280,15 +316,15 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
     try {
       if (collected.length > 0 && data.folder !== undefined) {
         const dir = resolveInside(deps.libraryDir, data.folder);
+        const names = collectionFiles(data.folder);
         const playlist = await writeM3u8(
-          dir,
+          resolveInside(deps.libraryDir, names.playlist),
           collected.map((t) => ({
             path: resolveInside(deps.libraryDir, t.file ?? ""),
             durationSec: t.durationSec ?? 0,
             artist: t.artists.join(", "),
             title: t.title,
           })),
-          `${path.basename(dir)}.m3u8`,
         );
         result.playlistFile = path.relative(deps.libraryDir, playlist);
         let cover: string | undefined;
@@ -296,39 +332,73 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
           const temp = path.join(deps.tmpDir, jobId, "collection-cover.jpg");
           const fetched = await fetchCover(data.coverUrl, {
             maxBytes: deps.coverMaxBytes,
+            ...(deps.coverOrigins ? { origins: deps.coverOrigins } : {}),
             dest: temp,
             signal,
           }).catch(() => undefined);
-          if (fetched) cover = await writeCover(dir, fetched);
+          if (fetched) cover = await writeCover(resolveInside(deps.libraryDir, names.cover), fetched);
         }
         if (!cancelled) {
-          const packagePath = path.join(deps.packagesDir, `${jobId}.zip`);
-          result.packageBytes = await packCollection({
-            dest: packagePath,
+          const packed = await packCollection({
+            store: deps.packages,
             folder: path.basename(dir),
-            tracks: collected.map((t) => ({
-              file: resolveInside(deps.libraryDir, t.file ?? ""),
-              durationSec: t.durationSec ?? 0,
-              artist: t.artists.join(", "),
-              title: t.title,
-            })),
+            tracks: await Promise.all(
+              collected.map(async (t) => {
+                // A track another worker collected is fetched from it (its holder) first.
+                const file = await files.ensureLocal(t.file ?? "", t.holder, {
+                  ...(t.bytes !== undefined ? { bytes: t.bytes } : {}),
+                  signal,
+                });
+                // The cache's checksum names the file's content without reading it again.
+                const cached = await deps.trackCache.get(t.trackId, data.format);
+                return {
+                  file,
+                  durationSec: t.durationSec ?? 0,
+                  artist: t.artists.join(", "),
+                  title: t.title,
+                  ...(cached?.path === file ? { sha256: cached.sha256 } : {}),
+                };
+              }),
+            ),
             ...(cover ? { cover } : {}),
             workDir: path.join(deps.tmpDir, jobId),
             signal,
           });
-          result.packagePath = packagePath;
+          result.packagePath = packed.path;
+          result.packageBytes = packed.bytes;
+          if (files.self !== undefined) result.packageHolder = files.self;
         }
       }
     } catch (err) {
-      // A full disk while packing: the tracks are in the library (and can still be sent); say why there
-      // is no zip instead of failing the whole collection with no reason.
-      if (!isDiskFull(err)) throw err;
-      deps.logger.warn({ err, jobId }, "disk full while packing the collection");
+      // The tracks are in the library (and can still be sent): a full disk, or any other failure on the
+      // last attempt, ends the job with them and a note saying why there is no zip, never with no reason.
+      const diskFull = isDiskFull(err);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!diskFull && (!lastAttempt || signal.aborted)) throw err;
+      deps.logger.warn({ err, jobId }, "could not write the collection's playlist, cover or package");
       delete result.packagePath;
       delete result.packageBytes;
-      result.notes = [...result.notes, `No download package could be made: ${diskFullMessage}`];
+      delete result.packageHolder;
+      result.notes = [
+        ...result.notes,
+        `No download package could be made: ${diskFull ? diskFullMessage : packingFailedMessage}`,
+      ];
     }
     return finish(job, data, result);
+  }
+
+  /** Finalize; a failed attempt leaves no `tmp/<job>` behind (the next attempt starts clean). */
+  async function finalizeOrClean(
+    job: Job,
+    data: CollectionJobData,
+    signal: AbortSignal,
+  ): Promise<CollectionResult> {
+    try {
+      return await finalizeStep(job, data, signal);
+    } catch (err) {
+      await rm(path.join(deps.tmpDir, job.id ?? ""), { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
   }
 
   async function run(job: Job, token?: string, signal?: AbortSignal): Promise<CollectionResult | undefined> {
@@ -343,9 +413,9 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         const early = await resolveStep(job, data, token ?? "", combined);
         if (early) return early;
         // moveToWaitingChildren said every child had already finished: finalize now.
-        return await finalizeStep(job, collectionJobDataSchema.parse(job.data), combined);
+        return await finalizeOrClean(job, collectionJobDataSchema.parse(job.data), combined);
       }
-      return await finalizeStep(job, data, combined);
+      return await finalizeOrClean(job, data, combined);
     } finally {
       watch.release();
     }

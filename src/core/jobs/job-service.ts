@@ -83,20 +83,30 @@ export interface JobService {
   peek(jobId: string): Promise<JobView | undefined>;
   list(actor: Actor, limit?: number): Promise<JobView[]>;
   cancel(jobId: string, actor: Actor): Promise<JobView>;
-  /** Remember which chat message shows this job's progress (so a restarted bot can resume). */
+  /**
+   * Remember which message shows this job's progress in a chat (one per chat: the same job asked in two
+   * chats is shown in both), so a restarted bot can resume. A later message in the same chat replaces it.
+   */
   setRelay(jobId: string, target: RelayTarget): Promise<void>;
-  relays(): Promise<Map<string, RelayTarget>>;
-  clearRelay(jobId: string): Promise<void>;
+  /** Every stored relay: job id → the messages showing it, one per chat. */
+  relays(): Promise<Map<string, RelayTarget[]>>;
+  /** Forget the message showing this job in one chat (delivered there, or the chat is gone). */
+  clearRelay(jobId: string, chatId: number): Promise<void>;
   /** Collections waiting or running. */
   depth(): Promise<number>;
   readonly queue: Queue;
   close(): Promise<void>;
 }
 
-/** The chat message that shows a job's progress (kept in `keys.relay` until the job is delivered). */
+/** A chat message that shows a job's progress (kept in `keys.relay` until the job is delivered there). */
 export interface RelayTarget {
   chatId: number;
   messageId: number;
+}
+
+/** The field of a job's relay in one chat in `keys.relay` (job ids never contain `:`). */
+function relayField(jobId: string, chatId: number): string {
+  return `${jobId}:${chatId}`;
 }
 
 export class JobNotFoundError extends UserFacingError {
@@ -302,24 +312,33 @@ export function createJobService(options: JobServiceOptions): JobService {
     },
 
     async setRelay(jobId, target) {
-      await redis.hset(keys.relay, jobId, JSON.stringify(target));
+      await redis.hset(keys.relay, relayField(jobId, target.chatId), JSON.stringify(target));
     },
 
     async relays() {
       const all = await redis.hgetall(keys.relay);
-      const out = new Map<string, RelayTarget>();
-      for (const [id, raw] of Object.entries(all)) {
+      const out = new Map<string, RelayTarget[]>();
+      for (const [field, raw] of Object.entries(all)) {
+        let target: RelayTarget;
         try {
-          out.set(id, JSON.parse(raw) as RelayTarget);
+          target = JSON.parse(raw) as RelayTarget;
         } catch {
-          await redis.hdel(keys.relay, id);
+          await redis.hdel(keys.relay, field);
+          continue;
         }
+        const jobId = field.split(":")[0] ?? field;
+        if (!field.includes(":")) {
+          // Written before relays were kept per chat (field = job id): move it to its per-chat field.
+          await redis.hset(keys.relay, relayField(jobId, target.chatId), raw);
+          await redis.hdel(keys.relay, field);
+        }
+        out.set(jobId, [...(out.get(jobId) ?? []), target]);
       }
       return out;
     },
 
-    async clearRelay(jobId) {
-      await redis.hdel(keys.relay, jobId);
+    async clearRelay(jobId, chatId) {
+      await redis.hdel(keys.relay, relayField(jobId, chatId));
     },
 
     async depth() {

@@ -15,6 +15,7 @@ export function createKeys(prefix: string) {
     cancelFlag: (jobId: string) => `${own}:cancel:${jobId}`,
     /** The job record (job-record.ts): whose, stage, result. */
     job: (jobId: string) => `${own}:job:${jobId}`,
+    /** Hash `{jobId}:{chatId}` → the message showing that job in that chat (JobService.setRelay). */
     relay: `${own}:relay`,
     cancelChannel: `${own}:cancel`,
     /** The track cache's prefix (track-cache.ts): its keys are `{trackCachePrefix}:track:{id}:{format}`. */
@@ -35,6 +36,10 @@ export function createKeys(prefix: string) {
       lock: (chatId: number) => `${own}:tg:outbox-lock:${chatId}`,
       due: `${own}:tg:outbox-due`,
     },
+    /** Download packages (sorted set): content key -> until when links to it may be live (package-store.ts). */
+    packages: `${own}:packages`,
+    /** The key signing download links and peer-file tokens, when not set in the environment (link-signer.ts). */
+    linkSecret: `${own}:link-secret`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

@@ -3,7 +3,7 @@
  * (the collection's folder, its tracks with unique names, a playlist that refers to them by those names,
  * the cover), and the zip itself. Audio does not compress, so entries are stored (no deflate): packing
  * costs one read of each file for its CRC and one copy. Written through a temp name and renamed, so a link
- * never serves half a file.
+ * never serves half a file. Where a package lives, and whether an identical one is reused: package-store.ts.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
@@ -11,6 +11,8 @@ import path from "node:path";
 import { crc32 } from "node:zlib";
 import { once } from "node:events";
 import { writeM3u8 } from "../media/library.js";
+import { safeName, safePath, type NamePart } from "../media/names.js";
+import { sha256OfFile, type PackageStore, type StoredPackage } from "./package-store.js";
 
 export interface ZipEntry {
   /** Absolute path of the file to add. */
@@ -75,7 +77,9 @@ export async function writeZip(
       for await (const chunk of createReadStream(entry.file)) await write(chunk as Buffer);
       const record = Buffer.alloc(46);
       record.writeUInt32LE(0x02014b50, 0);
-      record.writeUInt16LE(20, 4);
+      // Made by Unix (3): Info-ZIP's unzip reads the names of an archive "made by" MS-DOS as OEM code
+      // page text, whatever the UTF-8 flag says, and a CJK title came out as mojibake.
+      record.writeUInt16LE((3 << 8) | 20, 4);
       record.writeUInt16LE(20, 6);
       record.writeUInt16LE(0x0800, 8);
       record.writeUInt16LE(0, 10);
@@ -85,6 +89,7 @@ export async function writeZip(
       record.writeUInt32LE(size, 20);
       record.writeUInt32LE(size, 24);
       record.writeUInt16LE(name.length, 28);
+      record.writeUInt32LE(0o100644 * 0x10000, 38); // external attributes: a regular file, rw-r--r--
       record.writeUInt32LE(headerOffset, 42);
       central.push(record, name);
     }
@@ -115,41 +120,61 @@ export interface PackedTrack {
   durationSec: number;
   artist: string;
   title: string;
+  /** SHA-256 (hex) of the file when known (the track cache has it); otherwise the file is read for it. */
+  sha256?: string;
+}
+
+/** A library file's name as a name part: its extension is kept whole when the name must be cut. */
+function filePart(file: string, suffix?: string): NamePart {
+  const base = path.basename(file);
+  const ext = path.extname(base).slice(1);
+  const known = /^[a-z0-9]{1,8}$/i.test(ext);
+  return {
+    text: known ? base.slice(0, -(ext.length + 1)) : base,
+    ...(known ? { ext } : {}),
+    ...(suffix ? { suffix } : {}),
+  };
 }
 
 /**
  * Pack a collection as `<folder>/<tracks…>`, `<folder>/<folder>.m3u8` (naming the tracks as they are in the
- * zip) and `<folder>/cover.jpg` when there is a cover. Two tracks with the same file name get " (2)", " (3)"…
- * `workDir` holds the zip's playlist while packing. Returns the zip's size in bytes.
+ * zip) and `<folder>/cover.jpg` when there is a cover. Two tracks with the same file name (in any case)
+ * get " (2)", " (3)"… Every entry name is made by `names.ts`. `workDir` holds the zip's playlist while
+ * packing. The package comes from `store`: an identical one (same names, same file contents) is reused,
+ * otherwise the zip is written there.
  */
 export async function packCollection(options: {
-  dest: string;
+  store: PackageStore;
   folder: string;
   tracks: readonly PackedTrack[];
   cover?: string;
   workDir: string;
   signal?: AbortSignal;
-}): Promise<number> {
-  const { folder } = options;
+}): Promise<StoredPackage> {
+  const root = safeName(options.folder);
   const seen = new Set<string>();
   const entries: ZipEntry[] = options.tracks.map((t) => {
-    const wanted = `${folder}/${path.basename(t.file)}`;
-    let name = wanted;
-    for (let n = 2; seen.has(name); n++) name = wanted.replace(/(\.[^.]+)$/, ` (${n})$1`);
-    seen.add(name);
+    let name = safePath([root], filePart(t.file));
+    for (let n = 2; seen.has(name.toLowerCase()); n++) name = safePath([root], filePart(t.file, ` (${n})`));
+    seen.add(name.toLowerCase());
     return { file: t.file, name };
   });
+  const playlistEntry = safePath([root], { text: root, ext: "m3u8" });
   const playlist = await writeM3u8(
-    options.workDir,
+    path.join(options.workDir, path.basename(playlistEntry)),
     options.tracks.map((t, i) => ({
       path: path.basename(entries[i]?.name ?? ""),
       durationSec: t.durationSec,
       artist: t.artist,
       title: t.title,
     })),
-    `${folder}.m3u8`,
   );
-  entries.push({ file: playlist, name: `${folder}/${folder}.m3u8` });
-  if (options.cover) entries.push({ file: options.cover, name: `${folder}/cover.jpg` });
-  return writeZip(options.dest, entries, options.signal);
+  entries.push({ file: playlist, name: playlistEntry });
+  if (options.cover)
+    entries.push({ file: options.cover, name: safePath([root], { text: "cover", ext: "jpg" }) });
+  const known = new Map(options.tracks.map((t) => [t.file, t.sha256]));
+  const ids = await Promise.all(
+    entries.map(async (e) => ({ name: e.name, sha256: known.get(e.file) ?? (await sha256OfFile(e.file)) })),
+  );
+  return options.store.obtain(ids, (dest) => writeZip(dest, entries, options.signal));
 }

@@ -90,6 +90,8 @@ export const trackResultSchema = z.object({
   reason: z.string().optional(),
   /** Library-relative path of the file, when done or cached. */
   file: z.string().optional(),
+  /** Peer base URL of the worker whose library holds `file` (peer-files.ts); absent: this machine's. */
+  holder: z.string().optional(),
   bytes: z.number().optional(),
   durationSec: z.number().optional(),
   videoId: z.string().optional(),
@@ -126,6 +128,8 @@ export const collectionResultSchema = z.object({
   /** Absolute path of the packaged (zip) collection, when one was made. */
   packagePath: z.string().optional(),
   packageBytes: z.number().optional(),
+  /** Peer base URL of the worker that holds the package (peer-files.ts); absent: this machine's. */
+  packageHolder: z.string().optional(),
   /** UPC/EAN of the album (album requests), written as the CD's catalog number when burned. */
   upc: z.string().optional(),
   totalDurationSec: z.number().default(0),

@@ -19,11 +19,12 @@ import { findMatch } from "../matching/find-match.js";
 import type { MatchOptions } from "../matching/scorer.js";
 import type { Candidate, CandidateSource, MatchResult } from "../matching/types.js";
 import { fetchCover } from "../media/cover.js";
-import { transcode, MediaError, type AudioTags } from "../media/ffmpeg.js";
+import { checkSourceLength, transcode, MediaError, type AudioTags } from "../media/ffmpeg.js";
 import type { Track } from "../spotify/types.js";
 import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { resolveInside } from "../media/library.js";
-import type { TrackCache } from "../media/track-cache.js";
+import { localOnlyFiles, type PeerFiles } from "../media/peer-files.js";
+import type { TrackCache, TrackCacheEntry } from "../media/track-cache.js";
 import type { Wait, YouTubeGate } from "../media/youtube-gate.js";
 import { YtDlpError, type DownloadResult, type YtDlp } from "../media/yt-dlp.js";
 import type { Metrics } from "../metrics.js";
@@ -39,12 +40,19 @@ export interface TrackProcessorDeps {
   ytDlp: YtDlp;
   match: MatchOptions;
   libraryDir: string;
+  /**
+   * Files other workers hold (peer-files.ts): a cached track on another machine is fetched from it.
+   * @defaultValue only this machine's library
+   */
+  files?: Pick<PeerFiles, "ensureLocal" | "self">;
   /** Partial downloads live here, per collection, and go when it ends. */
   tmpDir: string;
   ffmpegPath: string;
   ffprobePath: string;
   bitrateKbps: number;
   coverMaxBytes: number;
+  /** Origins covers may come from besides Spotify's image CDNs (coverOrigins in cover.ts). */
+  coverOrigins?: readonly string[];
   trackTimeoutMs: number;
   /** Flag files whose length differs from Spotify's by more than this. */
   durationToleranceSec: number;
@@ -91,21 +99,61 @@ function confidentPicks(match: MatchResult, opts: MatchOptions): Candidate[] {
   return match.choice ? [match.choice, ...rest] : rest;
 }
 
+/** A confident candidate passed over, and why. */
+interface Skipped {
+  id: string;
+  why: "unavailable" | "too_long";
+}
+
+/** The warning a person reads when the track came from another candidate than the best one. */
+function skippedWarning(skipped: readonly Skipped[], used: string): string | undefined {
+  const first = skipped[0];
+  if (!first) return undefined;
+  return first.why === "unavailable"
+    ? `the best match was unavailable on YouTube; the next one (${used}) was used`
+    : `the best match turned out far longer than the song; the next one (${used}) was used`;
+}
+
 function scoreOf(match: MatchResult, candidate: Candidate): number {
   return match.top.find((s) => s.candidate.id === candidate.id)?.score ?? match.confidence;
 }
 
 export function createTrackProcessor(deps: TrackProcessorDeps) {
+  const files = deps.files ?? localOnlyFiles(deps.libraryDir);
+  /** Recorded on every file this worker writes or copies: where the other roles fetch it from. */
+  const held = files.self !== undefined ? { holder: files.self } : {};
+
   /**
-   * Download the first pick YouTube still has: a removed, private or format-less upload moves on to the
-   * next confident candidate. A 403 on the media is tried once more before it counts (usually an outdated
-   * yt-dlp; the gate tells the operator). Every other failure is thrown as it is.
+   * The local path of a cached track: its file here, or a copy fetched from the worker holding it.
+   * Undefined when that worker cannot give it (gone, unreachable): the track is then collected again.
+   */
+  async function cachedCopy(entry: TrackCacheEntry, log: Logger): Promise<string | undefined> {
+    if (entry.holder === undefined || entry.holder === files.self) return entry.path; // checked by the cache
+    const file = entry.file ?? path.relative(deps.libraryDir, entry.path);
+    try {
+      return await files.ensureLocal(file, entry.holder, { bytes: entry.bytes });
+    } catch (err) {
+      log.info(
+        { err, holder: entry.holder },
+        "cached track not available from its holder; collecting it again",
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * Download the first pick YouTube still has and that is as long as the song: a removed, private or
+   * format-less upload, and a file far longer than Spotify's length (probed before anything is converted:
+   * the wrong recording, or a source that lied about itself), move on to the next confident candidate. A
+   * 403 on the media is tried once more before it counts (usually an outdated yt-dlp; the gate tells the
+   * operator). Every other failure (a download past the size budget among them) is thrown as it is.
    */
   async function downloadFirstAvailable(
     picks: readonly Candidate[],
+    durationSec: number,
     options: Parameters<YtDlp["download"]>[1],
-  ): Promise<{ choice: Candidate; downloaded: DownloadResult; skipped: string[] }> {
-    const skipped: string[] = [];
+  ): Promise<{ choice: Candidate; downloaded: DownloadResult; skipped: Skipped[] }> {
+    const skipped: Skipped[] = [];
     for (const [i, pick] of picks.entries()) {
       try {
         let downloaded: DownloadResult;
@@ -115,12 +163,23 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
           if (!(err instanceof YtDlpError && err.kind === "forbidden")) throw err;
           downloaded = await deps.ytDlp.download(pick.id, options);
         }
+        try {
+          await checkSourceLength(downloaded.path, durationSec, deps.ffprobePath, options.signal);
+        } catch (err) {
+          await rm(downloaded.path, { force: true });
+          throw err;
+        }
         return { choice: pick, downloaded, skipped };
       } catch (err) {
-        const gone =
-          err instanceof YtDlpError && (err.kind === "unavailable" || err.kind === "format_unavailable");
-        if (!gone || i === picks.length - 1) throw err;
-        skipped.push(pick.id);
+        const why: Skipped["why"] | undefined =
+          err instanceof YtDlpError && (err.kind === "unavailable" || err.kind === "format_unavailable")
+            ? "unavailable"
+            : err instanceof MediaError && err.code === "source_too_long"
+              ? "too_long"
+              : undefined;
+        if (why === undefined || i === picks.length - 1) throw err;
+        deps.logger.info({ videoId: pick.id, why, err }, "candidate skipped");
+        skipped.push({ id: pick.id, why });
       }
     }
     throw new YtDlpError("unavailable", "no candidate to download");
@@ -152,12 +211,14 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       return finish({ ...base, outcome: "cancelled", reason: "Cancelled." });
 
     const cached = await deps.cache.get(track.id, data.format);
-    if (cached) {
+    const copy = cached ? await cachedCopy(cached, log) : undefined;
+    if (cached && copy !== undefined) {
       deps.metrics?.cacheHits.inc({ kind: "file" });
       return finish({
         ...base,
         outcome: "cached",
-        file: path.relative(deps.libraryDir, cached.path),
+        file: path.relative(deps.libraryDir, copy),
+        ...held,
         bytes: cached.bytes,
         durationSec: cached.durationSec,
         videoId: cached.videoId,
@@ -212,6 +273,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       }
       const { choice, downloaded, skipped } = await downloadFirstAvailable(
         confidentPicks(match, deps.match),
+        track.durationMs / 1000,
         {
           dir: work,
           signal,
@@ -224,6 +286,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       const cover = track.coverUrl
         ? await fetchCover(track.coverUrl, {
             maxBytes: deps.coverMaxBytes,
+            ...(deps.coverOrigins ? { origins: deps.coverOrigins } : {}),
             dest: path.join(work, "cover.jpg"),
             signal,
           })
@@ -239,6 +302,8 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         tags: trackTags(track, data),
         ...(cover ? { coverPath: cover } : {}),
         durationSec: track.durationMs / 1000,
+        // The output may be no larger than a download may be: one budget for both.
+        maxOutputBytes: deps.ytDlp.maxBytes,
         signal,
         timeoutMs: deps.trackTimeoutMs,
         ffmpegPath: deps.ffmpegPath,
@@ -247,9 +312,8 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         onProgress: (percent) => void report("transcoding", percent).catch(() => undefined),
       });
       const warnings: string[] = [];
-      if (skipped.length > 0) {
-        warnings.push(`the best match was unavailable on YouTube; the next one (${choice.id}) was used`);
-      }
+      const skippedNote = skippedWarning(skipped, choice.id);
+      if (skippedNote) warnings.push(skippedNote);
       if (written.durationMismatch) {
         warnings.push(
           `length differs from Spotify's by ${Math.abs(Math.round(written.deltaSec))} s: it may be another version`,
@@ -257,6 +321,8 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       }
       await deps.cache.put(track.id, data.format, {
         path: written.path,
+        file: path.relative(deps.libraryDir, written.path),
+        ...held,
         sha256: await sha256Of(written.path),
         bytes: written.bytes,
         durationSec: written.durationSec,
@@ -267,6 +333,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         ...base,
         outcome: "done",
         file: path.relative(deps.libraryDir, written.path),
+        ...held,
         bytes: written.bytes,
         durationSec: written.durationSec,
         videoId: choice.id,

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { dataPaths } from "../config/data-paths.js";
 import type { Config } from "../config/schema.js";
 import type { CandidateSource } from "../matching/types.js";
+import { openPeerFiles } from "../media/peer-files.js";
 import { createTrackCache } from "../media/track-cache.js";
 import { createYouTubeGate } from "../media/youtube-gate.js";
 import { createOperatorNotices } from "../operator-notices.js";
@@ -21,11 +22,13 @@ import type { Catalog } from "../spotify/catalog.js";
 import { createCancelBus } from "./cancel-bus.js";
 import { createCollectionProcessor } from "./collection-processor.js";
 import { createJobRecords, endedWithoutTracks } from "./job-record.js";
+import { createPackageStore } from "./package-store.js";
 import { collectionJobDataSchema } from "./schemas.js";
 import { createKeys, QUEUE_COLLECTIONS, QUEUE_TRACKS } from "./keys.js";
 import { createProgressAggregator } from "./progress-aggregator.js";
 import { progressBroker } from "./progress-broker.js";
 import { createTrackProcessor } from "./track-processor.js";
+import { coverOrigins } from "../media/cover.js";
 
 export interface WorkerRuntimeDeps {
   config: Config;
@@ -55,7 +58,7 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
   const { config, logger } = deps;
   const prefix = config.redis.prefix;
   const keys = createKeys(prefix);
-  const { libraryDir, tmpDir, packagesDir } = dataPaths(config);
+  const { libraryDir, tmpDir } = dataPaths(config);
   const connections: Redis[] = [];
   const open = (role: "worker" | "client") => {
     const connection = createRedis({ url: deps.redisUrl }, role);
@@ -96,9 +99,30 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     ...(deps.youtubeBudgetWindowMs ? { windowMs: deps.youtubeBudgetWindowMs } : {}),
   });
 
+  // Files this worker writes name it as their holder; files other workers hold are fetched from them.
+  const files = await openPeerFiles({ config, redis: client, keys, logger });
+  const trackCache = createTrackCache(client, {
+    prefix: keys.trackCachePrefix,
+    ...(files.self !== undefined ? { holder: files.self } : {}),
+  });
+  // This role writes the packages, so it also deletes them: when their links expire, or over the budget.
+  const packages = createPackageStore({
+    redis: client,
+    keys,
+    config,
+    logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
+  const sweepPackages = () => {
+    packages.sweep().catch((err: unknown) => logger.warn({ err }, "package sweep failed"));
+  };
+  const sweepTimer = setInterval(sweepPackages, packages.sweepIntervalMs);
+  sweepTimer.unref();
+  sweepPackages();
+
   const processTrack = createTrackProcessor({
     youtube,
-    cache: createTrackCache(client, { prefix: keys.trackCachePrefix }),
+    cache: trackCache,
     source: deps.source,
     ytDlp: deps.ytDlp,
     match: {
@@ -106,11 +130,13 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
       maxDurationDeltaSeconds: config.matching.maxDurationDeltaSeconds,
     },
     libraryDir,
+    files,
     tmpDir,
     ffmpegPath: config.download.ffmpegPath,
     ffprobePath: config.download.ffprobePath,
     bitrateKbps: config.download.bitrateKbps,
     coverMaxBytes: config.download.coverMaxBytes,
+    coverOrigins: coverOrigins(config.spotify),
     trackTimeoutMs: config.download.trackTimeoutSeconds * 1000,
     durationToleranceSec: config.download.durationToleranceSeconds,
     cancel,
@@ -126,10 +152,13 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     progress,
     records,
     libraryDir,
+    files,
     tmpDir,
-    packagesDir,
+    packages,
+    trackCache,
     pathTemplate: config.download.pathTemplate,
     coverMaxBytes: config.download.coverMaxBytes,
+    coverOrigins: coverOrigins(config.spotify),
     trackAttempts: config.jobs.trackAttempts,
     backoffSeconds: config.jobs.backoffSeconds,
     keepHours: config.jobs.keepHours,
@@ -184,12 +213,16 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     running: () => !closing && trackWorker.isRunning() && collectionWorker.isRunning(),
     close(deadlineMs = config.shutdownDeadlineSeconds * 1000) {
       closing ??= (async () => {
+        clearInterval(sweepTimer);
         const graceful = Promise.all([trackWorker.close(), collectionWorker.close()]);
+        // The end of the deadline is kept for stopping: a stopped track's yt-dlp/ffmpeg get half a second
+        // (the runner's kill grace), then the track removes its partial files (.part, temp transcode).
+        const stopMs = Math.min(1000, deadlineMs / 2);
         let timer: NodeJS.Timeout | undefined;
         const inTime = await Promise.race([
           graceful.then(() => true),
           new Promise<boolean>(
-            (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs - 1000))),
+            (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadlineMs - stopMs))),
           ),
         ]);
         clearTimeout(timer);
@@ -199,7 +232,7 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
           shuttingDown = true;
           trackWorker.cancelAllJobs("shutdown");
           collectionWorker.cancelAllJobs("shutdown");
-          await Promise.race([graceful, new Promise((r) => setTimeout(r, 1000))]);
+          await Promise.race([graceful, new Promise((r) => setTimeout(r, stopMs))]);
           await Promise.all([trackWorker.close(true), collectionWorker.close(true)]).catch(() => undefined);
         }
         await cancel.close();

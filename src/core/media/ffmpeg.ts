@@ -12,6 +12,7 @@ import { UserFacingError } from "../errors.js";
 import { ProcessError, runProcess } from "../process-runner.js";
 import { diskFullMessage, saysDiskFull } from "./disk-full.js";
 import { atomicMove, type LibraryFormat } from "./library.js";
+import { wellFormed } from "./names.js";
 
 /** Tags written into every file. Empty or missing values are left out. */
 export interface AudioTags {
@@ -38,9 +39,15 @@ export interface TranscodeOptions {
   tags: AudioTags;
   /** JPEG/PNG to embed (mp3, m4a, flac). Not embedded in opus (see {@link coverSupported}). */
   coverPath?: string;
-  /** Spotify's duration: the 100 % mark of progress and the reference of the length check. */
+  /**
+   * Spotify's duration: the 100 % mark of progress, the reference of the length check, and the bound of
+   * the output (`-t`, see {@link LENGTH_MARGIN_SEC}) and of ffmpeg's running time.
+   */
   durationSec: number;
+  /** Largest output written (`-fs`); reaching it fails the transcode. Omitted: no size bound. */
+  maxOutputBytes?: number;
   signal?: AbortSignal;
+  /** Stop ffmpeg after this long; never later than {@link transcodeTimeoutMs} of the duration. */
   timeoutMs?: number;
   /** 0-100, from ffmpeg's `out_time_us`; 100 only once ffmpeg says `progress=end`. */
   onProgress?: (percent: number) => void;
@@ -63,11 +70,33 @@ export interface TranscodeResult {
   durationMismatch: boolean;
 }
 
+/**
+ * How far past Spotify's length a source may run. ffmpeg stops writing there (`-t`), and a downloaded file
+ * longer than that is not converted at all: the matcher accepted it for a length within a few seconds of
+ * Spotify's, so it is the wrong recording or a source that lied about itself.
+ */
+export const LENGTH_MARGIN_SEC = 60;
+
+/** ffmpeg's time allowance: this much to start and finish, plus {@link TRANSCODE_MS_PER_AUDIO_SEC}. */
+const TRANSCODE_BASE_MS = 60_000;
+/** ffmpeg must convert at least at real-time speed (it usually runs 50-100 times faster). */
+const TRANSCODE_MS_PER_AUDIO_SEC = 1000;
+
+/** The longest output (and source) accepted for a track of `durationSec`. */
+export function maxLengthSec(durationSec: number): number {
+  return durationSec + LENGTH_MARGIN_SEC;
+}
+
+/** How long ffmpeg may run for a track of `durationSec`: bounded by the (capped) length it writes. */
+export function transcodeTimeoutMs(durationSec: number): number {
+  return TRANSCODE_BASE_MS + Math.ceil(maxLengthSec(durationSec) * TRANSCODE_MS_PER_AUDIO_SEC);
+}
+
 /** Raised when ffmpeg or ffprobe fails. */
 export class MediaError extends UserFacingError {
   override readonly name = "MediaError";
   constructor(
-    code: "transcode_failed" | "probe_failed" | "transcode_aborted",
+    code: "transcode_failed" | "probe_failed" | "transcode_aborted" | "source_too_long",
     userMessage: string,
     readonly detail = "",
     options?: { cause?: unknown },
@@ -134,13 +163,28 @@ export function metadataArgs(format: LibraryFormat, tags: AudioTags): string[] {
   if (tags.isrc && format === "mp3") pairs.push(["TSRC", tags.isrc]);
   if (tags.isrc && (format === "flac" || format === "opus")) pairs.push(["ISRC", tags.isrc]);
   const args: string[] = [];
-  for (const [key, value] of pairs) {
-    if (value === undefined || value === "") continue;
-    // One argv entry per tag: no shell, so quotes and spaces need no escaping; newlines would only
-    // confuse players.
-    args.push("-metadata", `${key}=${value.replace(/[\r\n]+/g, " ")}`);
+  for (const [key, raw] of pairs) {
+    const value = raw === undefined ? "" : tagValue(raw);
+    if (value === "") continue;
+    // One argv entry per tag: no shell, so quotes and spaces need no escaping.
+    args.push("-metadata", `${key}=${value}`);
   }
   return args;
+}
+
+/**
+ * A tag value as ffmpeg may be given it: a NUL cannot be in an argument at all (spawn throws), other
+ * control characters only confuse players, and a lone UTF-16 surrogate is not UTF-8. Line breaks and
+ * tabs become a space, other control characters go, lone surrogates become U+FFFD.
+ */
+export function tagValue(text: string): string {
+  return (
+    wellFormed(text)
+      .replace(/[\t\r\n\u2028\u2029]+/g, " ")
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, "")
+      .trim()
+  );
 }
 
 /** Parses `-progress pipe:1` key=value blocks into percentages. */
@@ -166,12 +210,13 @@ export function createProgressParser(durationSec: number, onProgress: (percent: 
   };
 }
 
-/** Transcode `input` into `output` with tags and cover, then probe it and compare durations. */
-export async function transcode(options: TranscodeOptions): Promise<TranscodeResult> {
-  const ffmpeg = options.ffmpegPath ?? "ffmpeg";
+/**
+ * ffmpeg's arguments for one transcode into `temp`: the first audio stream, our tags and cover, and the
+ * bounds a dishonest source cannot get past: no more than {@link maxLengthSec} of output (`-t`) and no
+ * more than `maxOutputBytes` written (`-fs`).
+ */
+export function transcodeArgs(options: TranscodeOptions, temp: string): string[] {
   const withCover = options.coverPath !== undefined && coverSupported(options.format);
-  const dir = path.dirname(options.output);
-  const temp = path.join(dir, `.${path.basename(options.output)}.${randomBytes(4).toString("hex")}.part`);
   const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", options.input];
   if (withCover) args.push("-i", options.coverPath!);
   args.push("-map", "0:a:0");
@@ -180,19 +225,46 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
   args.push("-map_metadata", "-1", "-map_chapters", "-1");
   args.push(...codecArgs[options.format](options.bitrateKbps ?? 192));
   args.push(...metadataArgs(options.format, options.tags));
+  args.push("-t", String(Math.ceil(maxLengthSec(options.durationSec))));
+  if (options.maxOutputBytes !== undefined) args.push("-fs", String(options.maxOutputBytes));
   args.push("-progress", "pipe:1", "-nostats", temp);
+  return args;
+}
 
+/** True when `signal` ended because its time ran out (AbortSignal.timeout), not because of a cancel. */
+function timedOut(signal: AbortSignal | undefined): boolean {
+  return signal?.reason instanceof DOMException && signal.reason.name === "TimeoutError";
+}
+
+/** Transcode `input` into `output` with tags and cover, then probe it and compare durations. */
+export async function transcode(options: TranscodeOptions): Promise<TranscodeResult> {
+  const ffmpeg = options.ffmpegPath ?? "ffmpeg";
+  const dir = path.dirname(options.output);
+  const temp = path.join(dir, `.${path.basename(options.output)}.${randomBytes(4).toString("hex")}.part`);
+  const timeoutMs = Math.min(
+    options.timeoutMs ?? Number.POSITIVE_INFINITY,
+    transcodeTimeoutMs(options.durationSec),
+  );
   const onLine = options.onProgress
     ? createProgressParser(options.durationSec, options.onProgress)
     : undefined;
   try {
-    const run = await runProcess(ffmpeg, args, {
+    const run = await runProcess(ffmpeg, transcodeArgs(options, temp), {
       signal: options.signal,
-      timeoutMs: options.timeoutMs,
+      timeoutMs,
       onStdoutLine: onLine,
     });
     // ffmpeg 5 exits 0 when the disk fills while it writes the trailer, leaving a cut file behind.
     if (saysDiskFull(run.stderr)) throw new MediaError("transcode_failed", diskFullMessage, run.stderr);
+    // ffmpeg also exits 0 when -fs stopped it: the file is cut, not finished.
+    const written = (await stat(temp)).size;
+    if (options.maxOutputBytes !== undefined && written >= options.maxOutputBytes) {
+      throw new MediaError(
+        "transcode_failed",
+        "The converted file would be larger than the size limit, so it was not kept.",
+        `${written} bytes written, limit ${options.maxOutputBytes}`,
+      );
+    }
     const probed = await probe(temp, options.ffprobePath ?? "ffprobe");
     await atomicMove(temp, options.output);
     const { size } = await stat(options.output);
@@ -207,6 +279,14 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
   } catch (err) {
     await rm(temp, { force: true });
     if (err instanceof ProcessError) {
+      if (err.failure === "timeout" || (err.failure === "aborted" && timedOut(options.signal))) {
+        throw new MediaError(
+          "transcode_failed",
+          "Converting the audio took too long and was stopped.",
+          err.stderrTail,
+          { cause: err },
+        );
+      }
       if (err.failure === "aborted") {
         throw new MediaError("transcode_aborted", "Converting the audio was cancelled.", "", { cause: err });
       }
@@ -216,6 +296,38 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
     }
     throw err;
   }
+}
+
+/** `m:ss`, or `h:mm:ss` from an hour on. */
+function clock(sec: number): string {
+  const s = Math.round(sec);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+}
+
+/**
+ * Probe a downloaded source before converting it. A file far longer than the song (two hours of silence
+ * for a three-minute track) is the wrong recording or a source that lied about itself: it is refused with
+ * a `source_too_long` {@link MediaError}, so nothing is spent converting it. An unknown length passes
+ * (the transcode is bounded anyway).
+ */
+export async function checkSourceLength(
+  file: string,
+  durationSec: number,
+  ffprobePath = "ffprobe",
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
+  const probed = await probe(file, ffprobePath, signal);
+  if (probed.durationSec > maxLengthSec(durationSec)) {
+    throw new MediaError(
+      "source_too_long",
+      `The matched recording runs ${clock(probed.durationSec)} for a ${clock(durationSec)} song, so it was not converted.`,
+      file,
+    );
+  }
+  return probed;
 }
 
 export interface ProbeResult {

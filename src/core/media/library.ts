@@ -1,15 +1,16 @@
 /**
- * Where collected files live on disk: file names from a template, safe path segments, the `.m3u8`
+ * Where collected files live on disk: file names from a template, collection folders, the `.m3u8`
  * playlist, and writes that never leave a half file under a real name.
  *
- * Names come from Spotify metadata, which anyone can set (a playlist called `../../etc`), so every field
- * is cleaned before it touches the file system, and every path is checked to stay under the library root.
+ * Names come from Spotify metadata, which anyone can set (a playlist called `../../etc`), so every name
+ * is made by `names.ts`, and every path is checked to stay under the library root.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import { copyFile, mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Track } from "../spotify/types.js";
+import { safeName, safePath, type NamePart } from "./names.js";
 
 /** Audio formats the library writes (same names as `download.format`). */
 export type LibraryFormat = "mp3" | "m4a" | "opus" | "flac";
@@ -34,48 +35,6 @@ export const templateFields = [
   "id",
 ] as const;
 export type TemplateField = (typeof templateFields)[number];
-
-/** Default byte cap of one path segment (most file systems allow 255 bytes; leave room for temp names). */
-export const DEFAULT_SEGMENT_BYTES = 120;
-
-const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
-// C0 and C1 control characters, DEL, and characters Windows refuses in names.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-const WINDOWS_BAD = /[<>"|?*]/g;
-
-/** Cut `text` to at most `maxBytes` UTF-8 bytes without splitting a code point. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, "utf8") <= maxBytes) return text;
-  let out = "";
-  let bytes = 0;
-  for (const cp of text) {
-    const size = Buffer.byteLength(cp, "utf8");
-    if (bytes + size > maxBytes) break;
-    out += cp;
-    bytes += size;
-  }
-  return out;
-}
-
-/**
- * Turn any text into one safe file or folder name: no separators, no control characters, no `.`/`..`,
- * no leading dot (hidden files), no trailing dots or spaces, no Windows reserved device names, at most
- * `maxBytes` UTF-8 bytes. Letters of any script are kept as they are (NFC-normalised).
- */
-export function safeSegment(text: string, maxBytes = DEFAULT_SEGMENT_BYTES): string {
-  let s = text.normalize("NFC").replace(CONTROL, " ");
-  s = s.replace(/[/\\]/g, "-").replace(/:/g, " -").replace(WINDOWS_BAD, "_");
-  s = s.replace(/\s+/g, " ").trim();
-  s = s.replace(/^\.+/, (dots) => "_".repeat(dots.length));
-  s = truncateUtf8(s, maxBytes);
-  s = s.replace(/[. ]+$/, "");
-  if (s === "") return "_";
-  // `CON`, `con.mp3`, `Lpt1 ` are device names on Windows whatever the extension.
-  const stem = s.split(".")[0] ?? s;
-  if (RESERVED.test(stem.trim())) s = truncateUtf8(`${stem}_${s.slice(stem.length)}`, maxBytes);
-  return s;
-}
 
 /** Raised for a path template that could escape the library or names unknown fields. */
 export class PathTemplateError extends Error {
@@ -120,8 +79,8 @@ export interface TrackPathOptions {
   /** Discs on the track's album; `{disc}` expands only when there is more than one. */
   discCount: number;
   format: LibraryFormat;
-  /** @defaultValue {@link DEFAULT_SEGMENT_BYTES} */
-  maxSegmentBytes?: number;
+  /** A relative folder made by {@link collectionDir} the path goes under (a playlist's own folder). */
+  under?: string;
 }
 
 /**
@@ -131,18 +90,21 @@ export interface TrackPathOptions {
 export function trackPath(template: string, track: Track, options: TrackPathOptions): string {
   validateTemplate(template);
   const values = fieldValues(track, options.discCount);
-  const maxBytes = options.maxSegmentBytes ?? DEFAULT_SEGMENT_BYTES;
-  const ext = `.${formatExtension[options.format]}`;
-  const segments = template.split("/");
-  return segments
-    .map((segment, index) => {
-      const filled = segment.replace(/\{([a-zA-Z]+)\}/g, (_m, name: string) =>
+  const segments = template
+    .split("/")
+    .map((segment) =>
+      segment.replace(/\{([a-zA-Z]+)\}/g, (_m, name: string) =>
         values[name as TemplateField].replace(/[/\\]/g, "-"),
-      );
-      const last = index === segments.length - 1;
-      return last ? safeSegment(filled, maxBytes - ext.length) + ext : safeSegment(filled, maxBytes);
-    })
-    .join("/");
+      ),
+    );
+  const file = segments.pop() ?? "";
+  return safePath(
+    segments,
+    { text: file, ext: formatExtension[options.format] },
+    {
+      ...(options.under ? { under: options.under } : {}),
+    },
+  );
 }
 
 /** Join `relative` under `root` and refuse anything that would land outside it. */
@@ -158,29 +120,40 @@ export function resolveInside(root: string, relative: string): string {
 /** What a collection folder is named after. */
 export interface CollectionInfo {
   kind: "track" | "album" | "playlist";
+  /** Spotify id: a playlist's folder carries a short form of it, so two playlists never share one. */
+  id: string;
   title: string;
   /** Album artist or playlist owner. */
   subtitle?: string;
 }
 
 /**
+ * A short, stable tag of a playlist id for its folder name. A hash rather than the id's first characters:
+ * every editorial playlist's id starts with `37i9dQZF`.
+ */
+export function playlistTag(id: string): string {
+  return createHash("sha256").update(id).digest("hex").slice(0, 8);
+}
+
+/**
  * Folder (absolute) that holds a collection's playlist and cover: `Artist/Album` for an album (the same
- * folders the default template puts its tracks in), `Playlists/<title>` for a playlist,
- * `Tracks/<artist - title>` for a single track.
+ * folders the default template puts its tracks in), `Playlists/<title> [<tag of its id>]` for a
+ * playlist (one folder per playlist, whoever else names theirs the same), `Tracks/<artist - title>` for
+ * a single track.
  */
 export function collectionDir(libraryDir: string, info: CollectionInfo): string {
-  const parts =
+  const parts: NamePart[] =
     info.kind === "album"
-      ? [safeSegment(info.subtitle || "Unknown Artist"), safeSegment(info.title)]
+      ? [info.subtitle || "Unknown Artist", info.title || "Unknown Album"]
       : info.kind === "playlist"
-        ? ["Playlists", safeSegment(info.title)]
-        : ["Tracks", safeSegment(info.subtitle ? `${info.subtitle} - ${info.title}` : info.title)];
-  return resolveInside(libraryDir, parts.join("/"));
+        ? ["Playlists", { text: info.title || "Playlist", suffix: ` [${playlistTag(info.id)}]` }]
+        : ["Tracks", info.subtitle ? `${info.subtitle} - ${info.title}` : info.title];
+  return resolveInside(libraryDir, safePath(parts));
 }
 
 function tempNameFor(dest: string): string {
-  const base = path.basename(dest);
-  return path.join(path.dirname(dest), `.${truncateUtf8(base, 80)}.${randomBytes(4).toString("hex")}.tmp`);
+  const base = safeName(path.basename(dest), { maxBytes: 80 });
+  return path.join(path.dirname(dest), `.${base}.${randomBytes(4).toString("hex")}.tmp`);
 }
 
 /**
@@ -257,22 +230,28 @@ export function renderM3u8(dir: string, entries: readonly M3uEntry[]): string {
 }
 
 /**
- * Write `<dir>/<name>` (default `playlist.m3u8`) atomically with relative paths in playlist order.
- * Returns the playlist's path.
+ * Library-relative paths of a collection's playlist (`<folder name>.m3u8`: the folder's name is cut,
+ * never `.m3u8`) and cover, for the folder `folder` made by {@link collectionDir}.
  */
-export async function writeM3u8(
-  dir: string,
-  entries: readonly M3uEntry[],
-  name = "playlist.m3u8",
-): Promise<string> {
-  const dest = path.join(dir, safeSegment(name));
-  await atomicWriteFile(dest, renderM3u8(dir, entries));
+export function collectionFiles(folder: string): { playlist: string; cover: string } {
+  return {
+    playlist: safePath([], { text: path.basename(folder), ext: "m3u8" }, { under: folder }),
+    cover: safePath([], { text: "cover", ext: "jpg" }, { under: folder }),
+  };
+}
+
+/**
+ * Write the playlist `dest` (a name made by `names.ts`) atomically with paths relative to its folder,
+ * in playlist order. Returns `dest`.
+ */
+export async function writeM3u8(dest: string, entries: readonly M3uEntry[]): Promise<string> {
+  await atomicWriteFile(dest, renderM3u8(path.dirname(dest), entries));
   return dest;
 }
 
-/** Copy a JPEG to `<dir>/cover.jpg` atomically. Returns the cover's path. */
-export async function writeCover(dir: string, jpegPath: string): Promise<string> {
-  const dest = path.join(dir, "cover.jpg");
+/** Copy a JPEG to `dest` (a name made by `names.ts`) atomically. Returns `dest`. */
+export async function writeCover(dest: string, jpegPath: string): Promise<string> {
+  const dir = path.dirname(dest);
   await mkdir(dir, { recursive: true });
   const temp = tempNameFor(dest);
   try {

@@ -3,6 +3,10 @@
  * -> the file and what is known about it. A track collected once, by anyone, is never downloaded again;
  * a cached file that vanished from disk heals its entry instead of being served.
  *
+ * An entry names its holder (peer-files.ts): the worker whose library has the file. An entry held by
+ * another machine is returned as it is (its file cannot be checked from here; whoever uses it fetches
+ * it, or finds it gone); only entries held here are checked against the disk.
+ *
  * Stored as one hash per track: field `entry` holds the JSON of the entry, fields `tg:<bot>` the Telegram
  * file ids, so recording a file id never rewrites (or races with) the entry itself.
  */
@@ -13,8 +17,12 @@ import type { LibraryFormat } from "./library.js";
 
 /** What the cache knows about one collected file. */
 export interface TrackCacheEntry {
-  /** Absolute path of the file. */
+  /** Absolute path of the file on its holder's machine. */
   path: string;
+  /** Library-relative path of the file (entries written before holders existed have none). */
+  file?: string;
+  /** Peer base URL of the worker holding the file; absent: the machine that reads it. */
+  holder?: string;
   sha256: string;
   bytes: number;
   durationSec: number;
@@ -28,6 +36,8 @@ export interface TrackCacheEntry {
 
 const entrySchema = z.object({
   path: z.string().min(1),
+  file: z.string().min(1).optional(),
+  holder: z.string().min(1).optional(),
   sha256: z.string(),
   bytes: z.number().int().nonnegative(),
   durationSec: z.number().nonnegative(),
@@ -38,13 +48,18 @@ const entrySchema = z.object({
 export interface TrackCacheOptions {
   /** Key prefix, e.g. the configured `redis.prefix`. Keys are `<prefix>:track:<id>:<format>`. */
   prefix: string;
+  /** The holder URL of this process (peer-files.ts `selfHolder`): entries of other holders are not checked here. */
+  holder?: string;
 }
 
 /** The default bot key for Telegram file ids when only one bot is in play. */
 export const DEFAULT_BOT_KEY = "default";
 
 export interface TrackCache {
-  /** The entry, if its file still exists with the recorded size; otherwise the entry is deleted. */
+  /**
+   * The entry, if its file still exists with the recorded size (held here), or its holder is another
+   * machine; otherwise the entry is deleted.
+   */
   get(trackId: string, format: LibraryFormat): Promise<TrackCacheEntry | undefined>;
   /** Store (or replace) an entry. Replacing drops Telegram file ids, which belonged to the old file. */
   put(trackId: string, format: LibraryFormat, entry: TrackCacheEntry): Promise<void>;
@@ -84,10 +99,13 @@ export function createTrackCache(redis: Redis, options: TrackCacheOptions): Trac
         await remove(trackId, format);
         return undefined;
       }
-      const info = await stat(parsed.path).catch(() => undefined);
-      if (!info?.isFile() || info.size !== parsed.bytes) {
-        await remove(trackId, format);
-        return undefined;
+      const elsewhere = parsed.holder !== undefined && parsed.holder !== options.holder;
+      if (!elsewhere) {
+        const info = await stat(parsed.path).catch(() => undefined);
+        if (!info?.isFile() || info.size !== parsed.bytes) {
+          await remove(trackId, format);
+          return undefined;
+        }
       }
       const telegramFileIds: Record<string, string> = {};
       for (const [field, value] of Object.entries(hash)) {

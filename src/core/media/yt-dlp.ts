@@ -5,10 +5,11 @@
  * Why not yt-dlp-wrap: it parses only human progress lines and is unmaintained. Why the version check:
  * an old yt-dlp exits 2 on any flag it does not know, so we pass only flags the installed one has.
  */
-import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { UserFacingError } from "../errors.js";
 import { classifyYtDlpError, tail, YtDlpError } from "./yt-dlp-errors.js";
+import { ytDlpExtraArgsProblem } from "./yt-dlp-extra-args.js";
 
 export { classifyYtDlpError, YtDlpError, type YtDlpErrorKind } from "./yt-dlp-errors.js";
 import { ProcessError, runProcess } from "../process-runner.js";
@@ -43,7 +44,10 @@ export interface YtDlpOptions {
   /** Operator's extra arguments; dangerous ones are refused, ones newer than the installed yt-dlp dropped. */
   extraArgs?: readonly string[];
   source: YtDlpSource;
-  /** Largest download accepted, in MB. */
+  /**
+   * Largest download accepted, in MiB (yt-dlp's `M`). yt-dlp itself checks only a size the source
+   * announces; the driver also stops it once the bytes written pass this, announced or not.
+   */
   maxFileMb: number;
   /** yt-dlp's cache (player scripts, signatures), kept between runs; none: `--no-cache-dir`. */
   cacheDir?: string;
@@ -74,6 +78,8 @@ export interface DownloadResult {
 }
 
 export interface YtDlp {
+  /** The byte budget of one download (from {@link YtDlpOptions.maxFileMb}). */
+  readonly maxBytes: number;
   /** The installed version, e.g. `2023.03.04` (asked once, then remembered). */
   version(): Promise<string>;
   /** Download the best audio of `videoId` without re-encoding. Throws {@link YtDlpError}. */
@@ -111,50 +117,17 @@ export const flagSince: Record<string, FlagInfo> = {
   "--remote-components": { since: "2025.11.12", values: 1 },
 };
 
-/** Extra arguments that could run programs, read other configs or add URLs: never accepted. */
-const REFUSED = [
-  "--exec",
-  "--exec-before-download",
-  "--no-exec",
-  "--config-location",
-  "--config-locations",
-  "--batch-file",
-  "-a",
-  "--load-info-json",
-  "--external-downloader",
-  "--downloader",
-  "--external-downloader-args",
-  "--downloader-args",
-  "--use-postprocessor",
-  "--plugin-dirs",
-  "--netrc-cmd",
-  "--output",
-  "-o",
-  "--paths",
-  "-P",
-  "--print-to-file",
-  "--update",
-  "-U",
-  "--update-to",
-  "--ffmpeg-location",
-  "--postprocessor-args",
-  "--ppa",
-];
-
 /** Raised at start-up for extra arguments that are not allowed. */
 export class UnsafeYtDlpArgsError extends UserFacingError {
-  constructor(flag: string) {
-    super("ytdlp_args_refused", `The yt-dlp argument ${flag} is not allowed in download.ytDlpExtraArgs.`);
+  constructor(problem: string) {
+    super("ytdlp_args_refused", `download.ytDlpExtraArgs: ${problem}.`);
   }
 }
 
-/** Throw {@link UnsafeYtDlpArgsError} for any refused flag (also in `--flag=value` form). */
+/** Throw {@link UnsafeYtDlpArgsError} unless every argument is allowed (see yt-dlp-extra-args.ts). */
 export function checkExtraArgs(args: readonly string[]): void {
-  for (const arg of args) {
-    const flag = arg.startsWith("--") ? (arg.split("=")[0] ?? arg) : arg;
-    if (REFUSED.includes(flag) || flag.startsWith("--exec")) throw new UnsafeYtDlpArgsError(flag);
-    if (arg === "--") throw new UnsafeYtDlpArgsError(arg);
-  }
+  const problem = ytDlpExtraArgsProblem(args);
+  if (problem !== undefined) throw new UnsafeYtDlpArgsError(problem);
 }
 
 /** Compare two yt-dlp versions (`2023.03.04`, `2023.03.04.1`, nightly `2023.05.29.044647`). */
@@ -195,6 +168,28 @@ export function filterExtraArgs(
 
 const REQUIRED_FLAGS = ["--ies", "--print", "--progress-template", "--progress"];
 const FILE_MARK = "cdc-file:";
+const COOKIE_JAR = "cookies.txt";
+const MIB = 1024 * 1024;
+/**
+ * How often the work folder is measured while yt-dlp writes. Its progress lines are read at once; this
+ * catches downloaders that print none (an external one for a fragmented stream).
+ */
+const BUDGET_POLL_MS = 250;
+
+/** Bytes of the files yt-dlp is writing in `work` (the cookie jar aside). */
+async function bytesWritten(work: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(work)) {
+    if (name === COOKIE_JAR) continue;
+    total += (await stat(path.join(work, name)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
+}
+
+/** True when `signal` ended because its time ran out (AbortSignal.timeout), not because of a cancel. */
+function timedOut(signal: AbortSignal | undefined): boolean {
+  return signal?.reason instanceof DOMException && signal.reason.name === "TimeoutError";
+}
 
 function numberOrUndefined(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
@@ -227,6 +222,7 @@ export function parseProgressLine(line: string): DownloadProgress | undefined {
 /** Build a yt-dlp driver. Refused extra arguments throw here, at start-up. */
 export function createYtDlp(options: YtDlpOptions): YtDlp {
   const binary = options.path ?? "yt-dlp";
+  const maxBytes = options.maxFileMb * MIB;
   const extraArgs = [...(options.extraArgs ?? [])];
   checkExtraArgs(extraArgs);
   if (options.source.kind === "local") {
@@ -297,7 +293,7 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
         "--verbose",
       ];
       if (options.cookiesFile) {
-        const jar = path.join(work, "cookies.txt");
+        const jar = path.join(work, COOKIE_JAR);
         await copyFile(options.cookiesFile, jar);
         args.push("--cookies", jar);
       }
@@ -305,10 +301,20 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
 
       let printed: string | undefined;
       let stderrLog = "";
+      // The byte budget, kept while reading: a source that announces no size (or a false one) and never
+      // stops is cut here, not by the track's timeout.
+      const budget = new AbortController();
+      let overBudget: number | undefined;
+      const count = (bytes: number) => {
+        if (bytes <= maxBytes || overBudget !== undefined) return;
+        overBudget = bytes;
+        budget.abort();
+      };
+      const poll = setInterval(() => void bytesWritten(work).then(count, () => undefined), BUDGET_POLL_MS);
       try {
         await runProcess(binary, args, {
           cwd: work,
-          signal: opts.signal,
+          signal: opts.signal ? AbortSignal.any([opts.signal, budget.signal]) : budget.signal,
           timeoutMs: opts.timeoutMs,
           onStdoutLine: (line) => {
             if (line.startsWith(FILE_MARK)) {
@@ -316,7 +322,9 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
               return;
             }
             const progress = parseProgressLine(line);
-            if (progress) opts.onProgress?.(progress);
+            if (!progress) return;
+            count(progress.downloadedBytes);
+            opts.onProgress?.(progress);
           },
           onStderrLine: (line) => {
             if (/^(ERROR|WARNING):|max-filesize/.test(line))
@@ -324,14 +332,21 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
           },
         });
       } catch (err) {
+        if (overBudget !== undefined) throw tooLarge(overBudget, maxBytes, err);
         if (err instanceof ProcessError) {
+          // The track's time running out is not a cancel: the person reads that it took too long.
+          if (err.failure === "aborted" && timedOut(opts.signal))
+            throw new YtDlpError("timeout", err.stderrTail, { cause: err });
           if (err.failure === "aborted") throw new YtDlpError("aborted", "", { cause: err });
           if (err.failure === "timeout") throw new YtDlpError("timeout", err.stderrTail, { cause: err });
           if (err.failure === "spawn") throw new YtDlpError("not_installed", err.message, { cause: err });
           throw withCause(classifyYtDlpError(stderrLog || err.stderrTail), err);
         }
         throw err;
+      } finally {
+        clearInterval(poll);
       }
+      if (overBudget !== undefined) throw tooLarge(overBudget, maxBytes);
       if (printed === undefined) {
         // Exit 0 without a file: --max-filesize and filters skip this way.
         const classified = classifyYtDlpError(stderrLog);
@@ -342,6 +357,7 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
         throw new YtDlpError("no_file", `unexpected output path ${printed}`);
       const info = await stat(produced).catch(() => undefined);
       if (!info?.isFile() || info.size === 0) throw new YtDlpError("no_file", `missing output ${printed}`);
+      if (info.size > maxBytes) throw tooLarge(info.size, maxBytes);
       const dest = path.join(opts.dir, path.basename(produced));
       await atomicMove(produced, dest);
       return { path: dest, bytes: info.size };
@@ -350,7 +366,15 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
     }
   };
 
-  return { version, download };
+  return { maxBytes, version, download };
+}
+
+function tooLarge(bytes: number, maxBytes: number, cause?: unknown): YtDlpError {
+  return new YtDlpError(
+    "too_large",
+    `stopped after ${bytes} bytes: past the budget of ${maxBytes} bytes`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function withCause(error: YtDlpError, cause: unknown): YtDlpError {

@@ -8,6 +8,7 @@
  * no request, by every job on every process until the pause ends, and the operator is told once.
  */
 import type { z } from "zod";
+import { defaultMaxTracks } from "../config/schema.js";
 import type { OperatorNotices } from "../operator-notices.js";
 import { formatUntil, type Pause, type ServicePauses } from "../service-pauses.js";
 import { ProviderError, type CatalogProvider } from "./provider.js";
@@ -37,6 +38,12 @@ export interface ApiProviderOptions extends WebApiClientOptions {
   albumIsrcs?: boolean;
   /** Parallel per-track lookups for album ISRCs. @defaultValue 4 */
   detailConcurrency?: number;
+  /**
+   * The catalog's cap on tracks per link: pages are read until just past it (so the catalog can tell a
+   * cut from a list of exactly this many, and say so), ISRCs are looked up only for the tracks kept, and
+   * the page budget is derived from it. @defaultValue 1000 (`jobs.maxTracksPerCollection`)
+   */
+  maxTracks?: number;
   /**
    * Read playlists through the Web API. Only true once the client holds a user token of the playlists'
    * owner: this service has no such authorisation (a future admin PKCE login would set this), and with
@@ -68,6 +75,16 @@ const playlistPageLimit = 100;
 const albumTracksPage = pagingSchema(simplifiedTrackSchema);
 const playlistItemsPage = pagingSchema(playlistRowSchema);
 
+/**
+ * Why reading a paged list stopped before its last page: more rows than the cap (`enough`; the catalog
+ * cuts and says so), a page already read or one that repeats earlier rows (`loop`), an empty page that
+ * still points further (`empty`), or more pages than the cap can need (`budget`).
+ */
+type PageStop = "enough" | "loop" | "empty" | "budget";
+
+/** Pages allowed beyond what the cap needs at the page size asked for (room for a short page or two). */
+const pageSlack = 2;
+
 /** Create the `api` provider. The client (and its cached token) lives as long as the provider. */
 export function createApiProvider(
   options: ApiProviderOptions,
@@ -75,6 +92,80 @@ export function createApiProvider(
   const client = new WebApiClient(options);
   const market = encodeURIComponent(options.market ?? "US");
   const log = options.logger;
+  const maxTracks = options.maxTracks ?? defaultMaxTracks;
+  const apiBase = options.apiBaseUrl.replace(/\/+$/, "") + "/";
+
+  /** One page's identity, whatever else the server puts in its URL: the list's path and the offset. */
+  function pageKey(next: string): string {
+    try {
+      const url = new URL(next, apiBase);
+      return `${url.pathname}@${url.searchParams.get("offset") ?? url.search}`;
+    } catch {
+      return next;
+    }
+  }
+
+  /**
+   * Follow `next` from the rows already read, within bounds that hold whatever the server says (a lying
+   * `total`, a `next` that points back, endless pages): stop once more than `maxTracks` rows are in, at a
+   * page already read, at a page that brings nothing new, and after a page budget derived from the cap.
+   */
+  async function readPages<T>(
+    rows: T[],
+    next: string | null | undefined,
+    schema: z.ZodType<{ items: T[]; next?: string | null | undefined }>,
+    pageLimit: number,
+    keyOf: (row: T) => string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ stop?: PageStop; pages: number }> {
+    const budget = Math.ceil((maxTracks + 1) / pageLimit) + pageSlack;
+    const read = new Set<string>();
+    const known = new Set(rows.map(keyOf).filter((k) => k !== undefined));
+    let pages = 0;
+    for (; next; pages++) {
+      if (rows.length > maxTracks) return { stop: "enough", pages };
+      const key = pageKey(next);
+      if (read.has(key)) return { stop: "loop", pages };
+      if (pages >= budget) return { stop: "budget", pages };
+      read.add(key);
+      const page = await get(next, schema, signal);
+      const keys = page.items.map(keyOf);
+      // A page of rows already listed is the list starting over under another URL. Rows that repeat
+      // inside a page with new ones are kept: a playlist may hold a song twice.
+      if (page.next && keys.every((k) => k !== undefined && known.has(k))) {
+        return { stop: page.items.length === 0 ? "empty" : "loop", pages: pages + 1 };
+      }
+      rows.push(...page.items);
+      for (const k of keys) if (k !== undefined) known.add(k);
+      next = page.next;
+    }
+    return { pages };
+  }
+
+  /** What the person is told when a list was not read to its end for a reason other than the cap. */
+  function stopNote(stop: PageStop | undefined, kind: string, tracks: number, pages: number): string[] {
+    const after = `so I stopped reading it after ${tracks} ${tracks === 1 ? "track" : "tracks"}; it may have more.`;
+    switch (stop) {
+      case "loop":
+        return [`Spotify's Web API sent the same page of this ${kind} again, ${after}`];
+      case "empty":
+        return [`Spotify's Web API sent an empty page in the middle of this ${kind}, ${after}`];
+      case "budget":
+        return [
+          `Spotify's Web API kept sending pages of this ${kind} (${pages} of them) without reaching its end, ${after}`,
+        ];
+      case "enough":
+        // The catalog tells of the cut when more tracks than the cap came back; fewer means rows were
+        // skipped (episodes, local files) among the ones read.
+        return tracks > maxTracks
+          ? []
+          : [
+              `Only the first ${maxTracks.toLocaleString("en-US")} entries of this ${kind} were read, this bot's limit per link.`,
+            ];
+      default:
+        return [];
+    }
+  }
 
   /** Every Web API call goes through here, so a failure that should pause the service is never missed. */
   async function get<S extends z.ZodType>(
@@ -183,15 +274,15 @@ export function createApiProvider(
     const rows: SimplifiedTrackObject[] = [...album.tracks.items];
     let next = album.tracks.next;
     if (next && !/[?&]limit=/.test(next)) next += `&limit=${albumPageLimit}`;
-    while (next) {
-      const page = await get(next, albumTracksPage, signal);
-      rows.push(...page.items);
-      next = page.next;
-    }
+    const { stop, pages } = await readPages(rows, next, albumTracksPage, albumPageLimit, (r) => r.id, signal);
+    // One row past the cap tells the catalog the album was cut; no ISRC is looked up for rows it drops.
+    const kept = rows.slice(0, maxTracks + 1);
     const notes: string[] = [];
     const isrcs =
-      options.albumIsrcs === false ? new Map<string, string>() : await albumIsrcs(rows, notes, signal);
-    const tracks = rows.map((row) => fromAlbumRow(row, album, isrcs.get(row.id)));
+      options.albumIsrcs === false
+        ? new Map<string, string>()
+        : await albumIsrcs(kept.slice(0, maxTracks), notes, signal);
+    const tracks = kept.map((row) => fromAlbumRow(row, album, isrcs.get(row.id)));
     return {
       ref,
       title: album.name,
@@ -199,9 +290,9 @@ export function createApiProvider(
       coverUrl: largestImage(album.images),
       tracks,
       total: album.tracks.total,
-      truncated: false,
+      truncated: stop !== undefined,
       provider: "api",
-      notes,
+      notes: [...stopNote(stop, "album", tracks.length, pages), ...notes],
     };
   }
 
@@ -252,22 +343,18 @@ export function createApiProvider(
     }
     const list = playlist.items ?? playlist.tracks;
     const rows: PlaylistRow[] = [...(list?.items ?? [])];
-    let next: string | null | undefined = list?.items
+    const next: string | null | undefined = list?.items
       ? list.next
       : `playlists/${ref.id}/items?limit=${playlistPageLimit}&offset=0&market=${market}`;
-    while (next) {
-      let page;
-      try {
-        page = await get(next, playlistItemsPage, signal);
-      } catch (err) {
-        throw forbiddenPlaylist(err);
-      }
-      rows.push(...page.items);
-      next = page.next;
+    let paged: Awaited<ReturnType<typeof readPages>>;
+    try {
+      paged = await readPages(rows, next, playlistItemsPage, playlistPageLimit, playlistRowKey, signal);
+    } catch (err) {
+      throw forbiddenPlaylist(err);
     }
     const tracks: Track[] = [];
     let skipped = 0;
-    for (const row of rows) {
+    for (const row of rows.slice(0, maxTracks + 1)) {
       const parsed = trackSchema.safeParse(row.item ?? row.track);
       if (
         !parsed.success ||
@@ -280,7 +367,7 @@ export function createApiProvider(
       }
       tracks.push({ ...fromTrackObject(parsed.data), trackNumber: tracks.length + 1, discNumber: 1 });
     }
-    const notes: string[] = [];
+    const notes = stopNote(paged.stop, "playlist", tracks.length, paged.pages);
     if (skipped > 0) {
       notes.push(
         `${skipped} ${skipped === 1 ? "entry was" : "entries were"} skipped: podcast episodes, local files or tracks no longer on Spotify.`,
@@ -293,7 +380,7 @@ export function createApiProvider(
       coverUrl: largestImage(playlist.images ?? []),
       tracks,
       total: list?.total ?? rows.length,
-      truncated: false,
+      truncated: paged.stop !== undefined,
       provider: "api",
       notes,
     };
@@ -339,6 +426,13 @@ function pausedError(pause: Pause): ProviderError {
   return new ProviderError("api", "paused", userReason, {
     detail: `spotify web api paused until ${new Date(pause.until).toISOString()}: ${pause.reason}`,
   });
+}
+
+/** A playlist row's track or episode id, to tell a page that repeats earlier rows. */
+function playlistRowKey(row: PlaylistRow): string | undefined {
+  const item = row.item ?? row.track;
+  if (typeof item !== "object" || item === null || !("id" in item)) return undefined;
+  return typeof item.id === "string" ? item.id : undefined;
 }
 
 function forbiddenPlaylist(err: unknown): unknown {

@@ -84,6 +84,14 @@ export class WebApiClient {
     }
   }
 
+  /**
+   * Ask for a token once (what `doctor` does to prove the credentials).
+   * @throws ProviderError with `auth` when Spotify refuses them
+   */
+  async checkCredentials(signal?: AbortSignal): Promise<void> {
+    await this.accessToken(signal);
+  }
+
   private resolveUrl(pathOrUrl: string): URL {
     const url = /^https?:\/\//i.test(pathOrUrl)
       ? new URL(pathOrUrl)

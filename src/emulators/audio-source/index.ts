@@ -8,6 +8,7 @@ export type {
   AudioSourceStats,
   SearchLogEntry,
 } from "./server.js";
+export type { DishonestMedia } from "./dishonest-media.js";
 export {
   expectedVideoId,
   matchScore,

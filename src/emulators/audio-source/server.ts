@@ -3,7 +3,8 @@
  * Music does (see innertube.ts; youtubei.js parses it like the real thing), `/audio/{videoId}` serves
  * noise-like audio as long as the upload claims to be, so real yt-dlp (generic extractor) and real ffmpeg
  * can run end to end with no network, and `/youtube-faults/{id}` arms YouTube's refusals
- * (youtube-faults.ts). One concern (the HTTP side of the stand-in), just over 400 lines.
+ * (youtube-faults.ts). Audio that lies about itself (no size and no end, hours of silence) is armed per
+ * video (dishonest-media.ts). One concern (the HTTP side of the stand-in), about 440 lines.
  *
  * Audio is pink noise with a quiet low tone (sine alone would push loudnorm into odd modes), made once
  * with ffmpeg per (video id, duration) and cached on disk; concurrent first requests share one ffmpeg run.
@@ -21,6 +22,7 @@ import {
   type YouTubeFaults,
 } from "./youtube-faults.js";
 import { runProcess } from "../../core/process-runner.js";
+import { serveEndless, silenceRecipe, type DishonestMedia } from "./dishonest-media.js";
 import type { Track } from "../../core/spotify/types.js";
 import { searchCatalog, videosFor, type FakeVideo } from "./catalog.js";
 import {
@@ -59,6 +61,8 @@ export interface SearchLogEntry {
 export interface AudioSourceStats {
   /** Requests to `/audio/...` per video id (yt-dlp's generic extractor makes two per download). */
   audioRequests: Record<string, number>;
+  /** Audio bytes sent per video id, over all its requests (how far a download got before it was cut). */
+  audioBytes: Record<string, number>;
   /** Requests to the search endpoint, answered or not. */
   searches: number;
   /** Every readable search request, in order (also those answered with a failure from failSearches). */
@@ -72,6 +76,11 @@ export interface AudioSourceStats {
 export interface AudioSourceControl {
   /** Answer this status for a video's audio from now on (e.g. 404); `undefined` restores it. */
   failAudio(videoId: string, status: number | undefined): void;
+  /**
+   * Serve audio that lies about itself for one video from now on (see dishonest-media.ts): a stream with
+   * no Content-Length that does not stop, or hours of silence; `undefined` restores it.
+   */
+  dishonestAudio(videoId: string, media: DishonestMedia | undefined): void;
   /** Wait this many ms between 16 KiB chunks of audio (0: full speed), so downloads can be cancelled. */
   slowAudio(msPerChunk: number, chunkBytes?: number): void;
   /**
@@ -168,6 +177,7 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
 
   const stats: AudioSourceStats = {
     audioRequests: {},
+    audioBytes: {},
     searches: 0,
     searchLog: [],
     youtubeChecks: 0,
@@ -177,12 +187,14 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
   const pageSize = Math.max(1, options.pageSize ?? 20);
   let searchFailure: { status: number; times: number } | undefined;
   const failures = new Map<string, number>();
+  const dishonest = new Map<string, DishonestMedia>();
   let slowMs = 0;
   let chunkBytes = 16 * 1024;
   const generating = new Map<string, Promise<string>>();
 
-  const audioFile = (video: FakeVideo): Promise<string> => {
-    const file = path.join(options.cacheDir, `${video.id}-${video.durationSec}s.${format}`);
+  /** `name` in the cache folder, made once by ffmpeg with `args` (+ the output); concurrent asks share it. */
+  const generated = (name: string, args: readonly string[]): Promise<string> => {
+    const file = path.join(options.cacheDir, name);
     let pending = generating.get(file);
     if (!pending) {
       pending = (async () => {
@@ -194,30 +206,10 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
           return file;
         // Another process may generate the same file: write a private temp name, then rename.
         const temp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
-        const d = video.durationSec;
-        const seed = Number.parseInt(video.id.slice(0, 6).replace(/[^0-9]/g, "") || "1", 10) % 100000;
-        const graph =
-          `anoisesrc=c=pink:d=${d}:a=0.25:r=44100:seed=${seed}[n];` +
-          `sine=f=${80 + (seed % 60)}:d=${d}:r=44100,volume=0.2[s];` +
-          `[n][s]amix=inputs=2:duration=first,aformat=channel_layouts=stereo[out]`;
         try {
-          await runProcess(
-            ffmpeg,
-            [
-              "-hide_banner",
-              "-nostdin",
-              "-loglevel",
-              "error",
-              "-y",
-              "-filter_complex",
-              graph,
-              "-map",
-              "[out]",
-              ...encodeArgs(format),
-              temp,
-            ],
-            { timeoutMs: 120_000 },
-          );
+          await runProcess(ffmpeg, ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", ...args, temp], {
+            timeoutMs: 120_000,
+          });
           await rename(temp, file);
         } catch (err) {
           await rm(temp, { force: true });
@@ -229,6 +221,22 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       pending.catch(() => generating.delete(file)); // let a later request try again
     }
     return pending;
+  };
+
+  const audioFile = (video: FakeVideo): Promise<string> => {
+    const d = video.durationSec;
+    const seed = Number.parseInt(video.id.slice(0, 6).replace(/[^0-9]/g, "") || "1", 10) % 100000;
+    const graph =
+      `anoisesrc=c=pink:d=${d}:a=0.25:r=44100:seed=${seed}[n];` +
+      `sine=f=${80 + (seed % 60)}:d=${d}:r=44100,volume=0.2[s];` +
+      `[n][s]amix=inputs=2:duration=first,aformat=channel_layouts=stereo[out]`;
+    return generated(`${video.id}-${video.durationSec}s.${format}`, [
+      "-filter_complex",
+      graph,
+      "-map",
+      "[out]",
+      ...encodeArgs(format),
+    ]);
   };
 
   const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -297,7 +305,16 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       res.end("no such video");
       return;
     }
-    const file = await audioFile(video);
+    const sent = (bytes: number) => {
+      stats.audioBytes[videoId] = (stats.audioBytes[videoId] ?? 0) + bytes;
+    };
+    const lie = dishonest.get(videoId);
+    if (lie?.kind === "endless") {
+      await serveEndless(req, res, await audioFile(video), mime[format], lie, sent);
+      return;
+    }
+    const silence = lie?.kind === "long_silence" ? silenceRecipe(lie.seconds) : undefined;
+    const file = silence ? await generated(silence.name, silence.args) : await audioFile(video);
     const size = (await stat(file)).size;
     let start = 0;
     let end = size - 1;
@@ -312,7 +329,7 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       }
     }
     const headers = {
-      "content-type": mime[format],
+      "content-type": silence ? "audio/flac" : mime[format],
       "content-length": String(end - start + 1),
       "accept-ranges": "bytes",
       ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
@@ -326,6 +343,7 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
     res.on("close", () => stream.destroy());
     for await (const chunk of stream) {
       if (res.destroyed) break;
+      sent((chunk as Buffer).length);
       if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
       if (slowMs > 0) await new Promise((r) => setTimeout(r, slowMs));
     }
@@ -389,6 +407,10 @@ export async function startAudioSource(options: AudioSourceOptions): Promise<Aud
       failAudio(videoId, status) {
         if (status === undefined) failures.delete(videoId);
         else failures.set(videoId, status);
+      },
+      dishonestAudio(videoId, media) {
+        if (media === undefined) dishonest.delete(videoId);
+        else dishonest.set(videoId, media);
       },
       slowAudio(ms, bytes) {
         slowMs = Math.max(0, ms);

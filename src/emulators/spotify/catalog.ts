@@ -54,6 +54,12 @@ export interface CatalogPlaylist {
   ownedByApp: boolean;
   tracks: CatalogTrack[];
   coverPath: string;
+  /**
+   * How the Web API pages it when the listing misbehaves (a hostile or broken server; absent: as Spotify
+   * does). `loops`: every page's `next` points back to the page itself. `trickles`: one row per page
+   * whatever `limit` asks, a `total` that claims 1, and a `next` to the following row.
+   */
+  listing?: "loops" | "trickles";
 }
 
 /** Build a readable 22-character base62 id from a label: `demoAlbum` -> `demoAlbum0000000000000`. */
@@ -235,6 +241,86 @@ export const shortAlbums: CatalogAlbum[] = [1, 2].map((n) =>
 /** Ten tracks of 4-13 s. */
 export const shortAlbum: CatalogAlbum = shortAlbums[0]!;
 
+/** Two tracks of 5-6 s: another person's small album, for the fairness tests. */
+export const shortSingle: CatalogAlbum = makeAlbum({
+  label: "shortSingle",
+  name: "Deux minutes",
+  artists: ["Duo Bref"],
+  releaseDate: "2024-06-21",
+  upc: "040000000300",
+  recordLabel: "Miniature Records",
+  isrcPrefix: "FRB2424",
+  tracks: [
+    { title: "Aller", seconds: 5.2 },
+    { title: "Retour", seconds: 6.1 },
+  ],
+});
+
+/**
+ * 5,000 generated tracks of 4-9 s, the material of the huge playlist: served by the Web API (as an album
+ * too) and the embed page, but left out of {@link albums} so the audio stand-in and every test stack stay
+ * light; a test that downloads some adds those to the audio stand-in itself.
+ */
+export const endlessAlbum: CatalogAlbum = makeAlbum({
+  label: "endlessAlbum",
+  name: "The Endless Archive",
+  artists: ["Endless Choir"],
+  releaseDate: "2025-01-01",
+  upc: "077700000900",
+  recordLabel: "Archive Hall",
+  isrcPrefix: "DEE2525",
+  tracks: Array.from({ length: 5000 }, (_, t) => ({
+    title: `Endless Take ${t + 1}`,
+    seconds: 4 + ((t * 37) % 50) / 10 + (t % 97) * 0.001,
+  })),
+});
+
+/**
+ * Names that push the file system: an album whose CJK title is over 200 UTF-8 bytes (a long first track
+ * title too), and a long classical box set with long movement titles. Short tracks (4-6 s), so whole
+ * collections run in seconds.
+ */
+export const longCjkAlbum: CatalogAlbum = makeAlbum({
+  label: "longCjkAlbum",
+  name: "夜明け前の静かな街角で君の名前を呼んだ日のことを今でも時々思い出しては胸が締め付けられるような気持ちになるけれど僕は前に進むと決めたのだ",
+  artists: ["東京フィルハーモニー交響楽団と仲間たち"],
+  releaseDate: "2024-04-04",
+  upc: "045020000404",
+  recordLabel: "月光レコード",
+  isrcPrefix: "JPA2404",
+  tracks: [
+    {
+      title:
+        "第一楽章：夜明け前の静かな街角で君の名前を呼んだ日のことを今でも時々思い出しては胸が締め付けられる",
+      seconds: 4.2,
+    },
+    { title: "第二楽章：前へ", seconds: 5.1 },
+  ],
+});
+
+/** A classical box set with a 160-character name and movement titles over 100 characters. */
+export const longClassicalAlbum: CatalogAlbum = makeAlbum({
+  label: "longClassicalAlbum",
+  name: "Beethoven: The Nine Symphonies, the Piano Concertos and the Missa Solemnis - Complete Recordings (Wiener Philharmoniker, Karl Böhm, 1970-1979, Remastered Deluxe)",
+  artists: ["Wiener Philharmoniker"],
+  releaseDate: "1979-09-01",
+  upc: "028947900091",
+  recordLabel: "Archiv der Klassik",
+  isrcPrefix: "ATA7909",
+  tracks: [
+    {
+      title:
+        'Symphony No. 9 in D minor, Op. 125 "Choral": IV. Presto, Allegro assai, Allegro assai vivace alla marcia, Andante maestoso, Adagio ma non troppo',
+      seconds: 4.6,
+    },
+    {
+      title:
+        'Symphony No. 9 in D minor, Op. 125 "Choral": III. Adagio molto e cantabile, Andante moderato, Tempo I, Adagio, Lo stesso tempo',
+      seconds: 5.4,
+    },
+  ],
+});
+
 /** Every album of the catalog. */
 export const albums: CatalogAlbum[] = [
   demoAlbum,
@@ -242,7 +328,10 @@ export const albums: CatalogAlbum[] = [
   japaneseAlbum,
   twinSingle,
   ...shortAlbums,
+  shortSingle,
   ...archiveAlbums,
+  longCjkAlbum,
+  longClassicalAlbum,
 ];
 
 const archiveTracks = archiveAlbums.flatMap((a) => a.tracks);
@@ -346,6 +435,44 @@ export const editorialPlaylist: CatalogPlaylist = makePlaylist(
   "37i9dQZF1DXcBWIGoYBM5M",
 );
 
+/** A playlist with a 300-character classical title: the box set's two long movements. */
+export const longTitlePlaylist: CatalogPlaylist = makePlaylist(
+  "longTitlePlaylist",
+  'Symphony No. 9 in D minor, Op. 125 "Choral": I. Allegro ma non troppo, un poco maestoso; II. Molto vivace - Presto; III. Adagio molto e cantabile - Andante moderato; IV. Presto - Allegro assai - "O Freunde, nicht diese Töne!" (Live at the Musikverein, Wien, 1979 - Remastered 2024 Deluxe Box Edition)',
+  { id: "another-listener", displayName: "Another Listener" },
+  false,
+  [...longClassicalAlbum.tracks],
+);
+
+/** Two people's playlists with the same name (one short track each): each needs a folder of its own. */
+export const sameNamePlaylists: CatalogPlaylist[] = [
+  makePlaylist("chillOfAda", "Chill", { id: "ada", displayName: "Ada" }, false, [shortAlbums[0]!.tracks[0]!]),
+  makePlaylist("chillOfBruno", "Chill", { id: "bruno", displayName: "Bruno" }, false, [
+    shortAlbums[1]!.tracks[0]!,
+  ]),
+];
+
+/** 5,000 tracks, owned by the app: far over any sensible cap, 50 pages from the API, 100 on the embed page. */
+export const hugePlaylist: CatalogPlaylist = makePlaylist(
+  "hugePlaylist",
+  "Everything, Forever",
+  appOwner,
+  true,
+  endlessAlbum.tracks,
+);
+
+/** Three short tracks, owned by the app, whose Web API pages each point `next` back to themselves. */
+export const loopingPlaylist: CatalogPlaylist = {
+  ...makePlaylist("loopingPlaylist", "Round and Round", appOwner, true, shortAlbums[1]!.tracks.slice(0, 3)),
+  listing: "loops",
+};
+
+/** Owned by the app; the Web API hands it out one row a page with a `total` of 1, through 5,000 tracks. */
+export const tricklingPlaylist: CatalogPlaylist = {
+  ...makePlaylist("tricklingPlaylist", "Drip, Drip", appOwner, true, endlessAlbum.tracks),
+  listing: "trickles",
+};
+
 /** Every playlist of the catalog. */
 export const playlists: CatalogPlaylist[] = [
   roadTripPlaylist,
@@ -354,13 +481,20 @@ export const playlists: CatalogPlaylist[] = [
   notOwnedPlaylist,
   bigNotOwnedPlaylist,
   editorialPlaylist,
+  longTitlePlaylist,
+  ...sameNamePlaylists,
+  hugePlaylist,
+  loopingPlaylist,
+  tricklingPlaylist,
 ];
 
 /** Every track of the catalog, by id. */
 export const tracksById: ReadonlyMap<string, CatalogTrack> = new Map(
-  albums.flatMap((a) => a.tracks).map((t) => [t.id, t]),
+  [...albums, endlessAlbum].flatMap((a) => a.tracks).map((t) => [t.id, t]),
 );
-export const albumsById: ReadonlyMap<string, CatalogAlbum> = new Map(albums.map((a) => [a.id, a]));
+export const albumsById: ReadonlyMap<string, CatalogAlbum> = new Map(
+  [...albums, endlessAlbum].map((a) => [a.id, a]),
+);
 export const playlistsById: ReadonlyMap<string, CatalogPlaylist> = new Map(playlists.map((p) => [p.id, p]));
 
 /** An artist id that exists only to test "artist pages are not supported". */

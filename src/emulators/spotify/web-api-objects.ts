@@ -92,20 +92,28 @@ export function createWebApiObjects(origin: string) {
         playlist.tracks,
         { offset: 0, limit: 100 },
         playlistRow,
+        playlist.listing,
       ),
     };
   }
 
-  function paging<T>(path: string, all: T[], page: PageRequest, map: (t: T) => unknown) {
+  /** One page; `listing` makes it misbehave as {@link CatalogPlaylist.listing} says. */
+  function paging<T>(
+    path: string,
+    all: T[],
+    page: PageRequest,
+    map: (t: T) => unknown,
+    listing?: CatalogPlaylist["listing"],
+  ) {
     const href = (offset: number) => `${origin}${path}?offset=${offset}&limit=${page.limit}`;
-    const end = page.offset + page.limit;
+    const end = page.offset + (listing === "trickles" ? 1 : page.limit);
     return {
       href: href(page.offset),
       items: all.slice(page.offset, end).map(map),
       limit: page.limit,
       offset: page.offset,
-      total: all.length,
-      next: end < all.length ? href(end) : null,
+      total: listing === "trickles" ? 1 : all.length,
+      next: listing === "loops" ? href(page.offset) : end < all.length ? href(end) : null,
       previous: page.offset > 0 ? href(Math.max(0, page.offset - page.limit)) : null,
     };
   }

@@ -5,11 +5,13 @@
  * 22 base62 characters and for a bad `limit`/`offset` (50 at most for album tracks, 100 for playlist
  * items), 404 for unknown ids and editorial playlists, and 403 for every playlist under client
  * credentials (2026 development-mode rules) unless the opt-in owner authorisation opens the app owner's.
- * The JSON it answers with is built in web-api-objects.ts.
+ * A fixture playlist may page like a broken or hostile server (`CatalogPlaylist.listing`: a `next` that
+ * points back to its own page, or one row a page with a lying `total`). The JSON it answers with is built
+ * in web-api-objects.ts.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Accounts } from "./accounts.js";
-import { albumsById, playlistsById, tracksById } from "./catalog.js";
+import { albumsById, playlistsById, tracksById, type CatalogPlaylist } from "./catalog.js";
 import { sendJson } from "./http-shared.js";
 import { createWebApiObjects, type PageRequest } from "./web-api-objects.js";
 
@@ -76,13 +78,19 @@ export function createWebApi(
     const notFound = (): void =>
       sendJson(res, 404, { error: { status: 404, message: "Resource not found" } });
     /** One page of `all` at `path`, as `limit`/`offset` ask, or 400 when they are out of range. */
-    const sendPage = <T>(path: string, all: T[], limits: PageLimits, map: (t: T) => unknown): void => {
+    const sendPage = <T>(
+      path: string,
+      all: T[],
+      limits: PageLimits,
+      map: (t: T) => unknown,
+      listing?: CatalogPlaylist["listing"],
+    ): void => {
       const page = pageParams(url, limits);
       if (typeof page === "string") {
         sendJson(res, 400, { error: { status: 400, message: page } });
         return;
       }
-      sendJson(res, 200, paging(path, all, page, map));
+      sendJson(res, 200, paging(path, all, page, map, listing));
     };
 
     if (collection === "tracks") {
@@ -116,7 +124,13 @@ export function createWebApi(
       return;
     }
     if (sub !== "items") return notFound();
-    sendPage(`/v1/playlists/${id}/items`, playlist.tracks, playlistItemsLimits, playlistRow);
+    sendPage(
+      `/v1/playlists/${id}/items`,
+      playlist.tracks,
+      playlistItemsLimits,
+      playlistRow,
+      playlist.listing,
+    );
   };
 }
 

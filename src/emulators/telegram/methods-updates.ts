@@ -44,6 +44,7 @@ async function getUpdates(api: BotApiState, p: ParamReader, signal: AbortSignal)
   const timeoutSeconds = Math.min(MAX_POLL_TIMEOUT_S, Math.max(0, p.int("timeout") ?? 0));
   const allowed = p.json("allowed_updates");
   const before = api.updates.pendingCount;
+  const conflict = api.updates.isPolled;
   const pending = api.updates.poll({
     offset: p.int("offset"),
     limit,
@@ -51,6 +52,7 @@ async function getUpdates(api: BotApiState, p: ParamReader, signal: AbortSignal)
     allowedUpdates: Array.isArray(allowed) ? allowed.map(String) : undefined,
     signal,
   });
+  if (conflict) api.deps.emit(() => ({ type: "poll-conflict" }));
   const after = api.updates.pendingCount;
   if (after < before) api.deps.emit(() => ({ type: "updates-confirmed", pending: after }));
   if (after === 0 && timeoutSeconds > 0 && !signal.aborted) api.deps.emit(() => ({ type: "poll-waiting" }));

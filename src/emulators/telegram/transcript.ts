@@ -87,6 +87,8 @@ export type EmulatorEvent =
   | { type: "updates-confirmed"; pending: number }
   /** A getUpdates call found nothing queued and is now waiting (long poll). */
   | { type: "poll-waiting" }
+  /** A getUpdates ended the one that was waiting with 409 "Conflict: terminated by other getUpdates request". */
+  | { type: "poll-conflict" }
   /** The webhook was POSTed an update: answered 2xx (`ok`), or refused/unreachable (`error` in Telegram's words). */
   | { type: "webhook-attempt"; url: string; updateId: number; status: number; ok: boolean; error?: string };
 

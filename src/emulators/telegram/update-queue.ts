@@ -45,6 +45,11 @@ export class UpdateQueue {
     return this.allowed === undefined ? undefined : [...this.allowed];
   }
 
+  /** True while a long poll waits (a new poll now ends it with 409). */
+  get isPolled(): boolean {
+    return this.waiter !== undefined;
+  }
+
   get pendingCount(): number {
     return this.items.length - this.head;
   }

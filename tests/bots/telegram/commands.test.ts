@@ -112,7 +112,9 @@ describe("telegram bot commands", () => {
     expect(status.text).toContain("waiting in line");
     expect(status.replyMarkup?.inline_keyboard[0]?.[0]).toMatchObject({ callback_data: `c:${jobId}` });
     await vi.waitFor(async () =>
-      expect((await h.p.jobs.relays()).get(jobId)).toEqual({ chatId: alice.id, messageId: status.messageId }),
+      expect((await h.p.jobs.relays()).get(jobId)).toEqual([
+        { chatId: alice.id, messageId: status.messageId },
+      ]),
     );
 
     const list = await h.ask(alice, "/status", /Running:/);

@@ -110,7 +110,7 @@ describe("renderSummary", () => {
     );
     const text = renderSummary(view({ outcome: "failed", tracks }, "failed"), extras);
     expect(text.length).toBeLessThanOrEqual(4096);
-    expect(text).toContain("cut: too long");
+    expect(text).toContain("too long for one message");
   });
 
   it("counts tracks from 1 and shows a wait for YouTube with the time it ends", () => {

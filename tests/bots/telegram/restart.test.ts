@@ -34,7 +34,7 @@ describe("telegram bot restart", () => {
     await h.bot.stop();
     const before = h.tg.transcript(alice.id).find((m) => m.messageId === status.messageId)!;
     expect((await h.p.jobs.status(jobId, { userId: alice.id, isAdmin: false })).stage).toBe("downloading");
-    expect((await h.p.jobs.relays()).get(jobId)).toEqual({ chatId: alice.id, messageId: status.messageId });
+    expect((await h.p.jobs.relays()).get(jobId)).toEqual([{ chatId: alice.id, messageId: status.messageId }]);
 
     await h.restart();
     h.p.stack.audio.control.slowAudio(0);

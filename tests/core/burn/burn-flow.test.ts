@@ -251,17 +251,19 @@ describe("burn flow on real Redis, ffmpeg and cdrdao", () => {
   }, 120_000);
 
   it.each([
+    ["no-drive", "burn_no_drive", "No CD writer at /dev/sr0: check that the drive is connected"],
     ["no-disk", "burn_no_disc", "There is no disc in /dev/sr0: insert a blank CD-R and try again."],
     ["not-blank", "burn_disc_not_blank", "The disc in /dev/sr0 is not blank"],
     ["permission", "burn_permission", 'add the user this service runs as to the "cdrom" group'],
     ["busy", "burn_drive_busy", "/dev/sr0 is busy"],
   ])(
-    "a drive that answers %s fails the burn with the operator's sentence",
+    "a drive that answers %s fails the burn with the operator's sentence, before any audio is rendered",
     async (mode, code, sentence) => {
       runBurner(mode);
       const { burnId } = await env.service.enqueue({ jobId: env.collection.jobId });
-      const { outcome } = await follow(burnId);
+      const { outcome, progress } = await follow(burnId);
       expect(outcome).toBe("failed");
+      expect(progress.map((p) => p.stage)).not.toContain("rendering");
       const status = await env.service.status(burnId);
       expect(status).toMatchObject({ state: "failed", stage: "failed", errorCode: code });
       expect(status!.error).toContain(sentence);

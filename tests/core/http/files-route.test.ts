@@ -40,7 +40,7 @@ describe("GET /files/:token", () => {
     expect(res.headers["content-length"]).toBe(String(zip.length));
     expect(res.headers["accept-ranges"]).toBe("bytes");
     expect(res.headers["content-disposition"]).toBe(
-      `attachment; filename="Gr__e aus K_ln _live_.zip"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20aus%20K%C3%B6ln%20%22live%22.zip`,
+      `attachment; filename="Gr__e aus K_ln _live_.zip"; filename*=UTF-8''Gr%C3%BC%C3%9Fe%20aus%20K%C3%B6ln%20_live_.zip`,
     );
     expect(res.headers["x-content-type-options"]).toBe("nosniff");
   });
@@ -116,10 +116,29 @@ describe("GET /files/:token", () => {
     }
   });
 
-  it("answers 404 when the job is unknown or its package is gone", async () => {
+  it("answers 404 when the job is unknown, and 410 'link expired' when its package is gone", async () => {
     expect((await get(`/files/${f.signer.sign("zzzzzzz")}`)).statusCode).toBe(404);
     rmSync(stored.result.packagePath!);
-    expect((await get(`/files/${f.signer.sign(stored.jobId)}`)).statusCode).toBe(404);
+    const gone = await get(`/files/${f.signer.sign(stored.jobId)}`);
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json()).toMatchObject({ error: "link expired" });
+  });
+
+  it("serves a file whose title has a lone surrogate, a NUL or 300 characters", async () => {
+    const key = createKeys(f.prefix).job(stored.jobId);
+    for (const title of ["Half \ud83c moon", "a\u0000b", "Sinfonie ".repeat(33)]) {
+      await f.redis.hset(key, "result", JSON.stringify({ ...stored.result, title }));
+      const res = await get(`/files/${f.signer.sign(stored.jobId)}`);
+      expect(res.statusCode, title).toBe(200);
+      expect(res.rawPayload.equals(zip)).toBe(true);
+      const disposition = String(res.headers["content-disposition"]);
+      expect(disposition).toMatch(/^attachment; filename="[\x20-\x7e]+\.zip"; filename\*=UTF-8''\S+\.zip$/);
+    }
+    const half = await (async () => {
+      await f.redis.hset(key, "result", JSON.stringify({ ...stored.result, title: "Half \ud83c moon" }));
+      return get(`/files/${f.signer.sign(stored.jobId)}`);
+    })();
+    expect(half.headers["content-disposition"]).toContain("filename*=UTF-8''Half%20%EF%BF%BD%20moon.zip");
   });
 
   it("refuses a package path outside the packages directory even when the job record names one", async () => {

@@ -8,6 +8,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packCollection } from "../../../src/core/jobs/packager.js";
+import { createConfig } from "../../../src/core/config/load.js";
+import { createKeys } from "../../../src/core/jobs/keys.js";
+import { createPackageStore } from "../../../src/core/jobs/package-store.js";
+import { createRedis } from "../../../src/core/redis.js";
+import { testRedisUrl, uniquePrefix } from "../../helpers/redis.js";
 
 describe("packCollection", () => {
   const dirs: string[] = [];
@@ -29,9 +34,11 @@ describe("packCollection", () => {
     const b = file("Band B/Other/01 - Intro.mp3", "bb");
     const c = file("Band A/Album/02 - Song.mp3", "ccc");
     const cover = file("cover.jpg", "jpeg");
-    const dest = path.join(root, "packages", "abcdefg.zip");
-    const bytes = await packCollection({
-      dest,
+    const { config } = createConfig({ dataDir: root, redis: { prefix: uniquePrefix("pack") } }, {});
+    const redis = createRedis({ url: testRedisUrl() }, "client");
+    const store = createPackageStore({ redis, keys: createKeys(config.redis.prefix), config });
+    const { path: dest, bytes } = await packCollection({
+      store,
       folder: "Road Trip",
       tracks: [
         { file: a, durationSec: 61, artist: "Band A", title: "Intro" },
@@ -40,7 +47,7 @@ describe("packCollection", () => {
       ],
       cover,
       workDir: path.join(root, "tmp"),
-    });
+    }).finally(() => redis.disconnect());
     expect(bytes).toBeGreaterThan(0);
     const names = execFileSync("unzip", ["-Z1", dest]).toString().trim().split("\n");
     expect(names).toEqual([

@@ -86,13 +86,23 @@ describe("transcode, tags, cover and probe (real ffmpeg)", () => {
 
   it("fetches a cover, and refuses oversized, non-image and missing ones without leaving files", async () => {
     const dest = path.join(work.dir, "covers", "fetched.jpg");
-    expect(await fetchCover(`${coverUrl}/cover.jpg`, { maxBytes: 1_000_000, dest })).toBe(dest);
+    expect(
+      await fetchCover(`${coverUrl}/cover.jpg`, { origins: [coverUrl], maxBytes: 1_000_000, dest }),
+    ).toBe(dest);
     expect(readFileSync(dest).equals(readFileSync(cover))).toBe(true);
     const small = path.join(work.dir, "covers", "small.jpg");
-    expect(await fetchCover(`${coverUrl}/cover.jpg`, { maxBytes: 100, dest: small })).toBeUndefined();
-    expect(await fetchCover(`${coverUrl}/huge`, { maxBytes: 200_000, dest: small })).toBeUndefined();
-    expect(await fetchCover(`${coverUrl}/page`, { maxBytes: 200_000, dest: small })).toBeUndefined();
-    expect(await fetchCover(`${coverUrl}/missing`, { maxBytes: 200_000, dest: small })).toBeUndefined();
+    expect(
+      await fetchCover(`${coverUrl}/cover.jpg`, { origins: [coverUrl], maxBytes: 100, dest: small }),
+    ).toBeUndefined();
+    expect(
+      await fetchCover(`${coverUrl}/huge`, { origins: [coverUrl], maxBytes: 200_000, dest: small }),
+    ).toBeUndefined();
+    expect(
+      await fetchCover(`${coverUrl}/page`, { origins: [coverUrl], maxBytes: 200_000, dest: small }),
+    ).toBeUndefined();
+    expect(
+      await fetchCover(`${coverUrl}/missing`, { origins: [coverUrl], maxBytes: 200_000, dest: small }),
+    ).toBeUndefined();
     expect(await fetchCover("file:///etc/passwd", { maxBytes: 200_000, dest: small })).toBeUndefined();
     expect(readdirSync(path.join(work.dir, "covers"))).toEqual(["fetched.jpg"]);
   });
@@ -104,6 +114,7 @@ describe("transcode, tags, cover and probe (real ffmpeg)", () => {
   for (const [format, codec, isrcKey] of cases) {
     it(`writes ${format} with tags and an attached cover, with progress to 100 %`, async () => {
       const coverPath = await fetchCover(`${coverUrl}/cover.jpg`, {
+        origins: [coverUrl],
         maxBytes: 1_000_000,
         dest: path.join(work.dir, `cover-${format}.jpg`),
       });
@@ -144,6 +155,7 @@ describe("transcode, tags, cover and probe (real ffmpeg)", () => {
 
   it("writes opus without a cover (skipped on purpose) and m4a with one", async () => {
     const coverPath = await fetchCover(`${coverUrl}/cover.jpg`, {
+      origins: [coverUrl],
       maxBytes: 1_000_000,
       dest: path.join(work.dir, "c2.jpg"),
     });

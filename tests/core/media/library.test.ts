@@ -9,12 +9,12 @@ import {
   PathTemplateError,
   renderM3u8,
   resolveInside,
-  safeSegment,
   trackPath,
   validateTemplate,
   writeCover,
   writeM3u8,
 } from "../../../src/core/media/library.js";
+import { safeName as safeSegment } from "../../../src/core/media/names.js";
 import { makeTrack, tempDir } from "./fixtures.js";
 
 const template = "{albumArtist}/{album}/{disc}{track} - {title}";
@@ -72,10 +72,10 @@ describe("library names", () => {
     expect(safeSegment("Кино — Группа крови")).toBe("Кино — Группа крови");
     expect(safeSegment("米津玄師 / Lemon")).toBe("米津玄師 - Lemon");
     const long = "東".repeat(100); // 300 bytes
-    const cut = safeSegment(long, 120);
+    const cut = safeSegment(long, { maxBytes: 120 });
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(120);
     expect(cut).toBe("東".repeat(40));
-    const emoji = safeSegment("a" + "🎵".repeat(50), 10);
+    const emoji = safeSegment("a" + "🎵".repeat(50), { maxBytes: 10 });
     expect(emoji).toBe("a🎵🎵"); // 1 + 4 + 4 bytes, no half emoji
     const file = trackPath("{title}", makeTrack({ title: "x".repeat(500) }), {
       discCount: 1,
@@ -94,10 +94,13 @@ describe("library names", () => {
   });
 
   it("places collections under the library", () => {
-    expect(collectionDir("/lib", { kind: "album", title: "Album/1", subtitle: "Artist" })).toBe(
+    expect(collectionDir("/lib", { kind: "album", id: "x", title: "Album/1", subtitle: "Artist" })).toBe(
       "/lib/Artist/Album-1",
     );
-    expect(collectionDir("/lib", { kind: "playlist", title: "../../etc" })).toBe("/lib/Playlists/__-..-etc"); // one harmless segment;
+    // One harmless segment, tagged with the playlist's id.
+    expect(collectionDir("/lib", { kind: "playlist", id: "p1", title: "../../etc" })).toMatch(
+      /^\/lib\/Playlists\/______etc \[[0-9a-f]{8}\]$/,
+    );
   });
 });
 
@@ -106,7 +109,7 @@ describe("playlist and cover", () => {
     const { dir, cleanup } = tempDir("m3u");
     try {
       const pl = path.join(dir, "Playlists", "Mix");
-      const file = await writeM3u8(pl, [
+      const file = await writeM3u8(path.join(pl, "playlist.m3u8"), [
         {
           path: path.join(dir, "B Artist", "Album", "02 - Second.mp3"),
           durationSec: 200.4,
@@ -134,7 +137,7 @@ describe("playlist and cover", () => {
       expect(renderM3u8(dir, [])).toBe("#EXTM3U\n");
       const jpeg = path.join(dir, "src.jpg");
       writeFileSync(jpeg, "jpeg-bytes");
-      expect(readFileSync(await writeCover(pl, jpeg), "utf8")).toBe("jpeg-bytes");
+      expect(readFileSync(await writeCover(path.join(pl, "cover.jpg"), jpeg), "utf8")).toBe("jpeg-bytes");
       expect(readdirSync(pl).sort()).toEqual(["cover.jpg", "playlist.m3u8"]);
     } finally {
       cleanup();

@@ -34,7 +34,7 @@ export function downloadFeature(deps: FeatureDeps): Composer<BotContext> {
     const ref = await deps.catalog.canonicalRef(parsed);
     const { job, existing } = await deps.jobs.submit({ owner: { userId: ctx.actor.userId, chatId }, ref });
     ctx.log.info({ jobId: job.id, existing, ref: job.ref.uri }, "download submitted");
-    if (existing && deps.relay.isFollowing(job.id)) {
+    if (existing && deps.relay.isFollowing(job.id, chatId)) {
       await ctx.reply(`You asked for that already: it is job ${job.id}, and its progress is shown above.`);
       count("ok");
       return;

@@ -2,7 +2,7 @@
 import { Composer } from "grammy";
 import { parseJobId } from "../../../core/jobs/job-id.js";
 import type { BotContext } from "../context.js";
-import { isFinalStage, renderJobMessage, renderStatusLine } from "../render.js";
+import { renderJobMessage, renderStatusList } from "../render.js";
 import { commandArgs } from "./command-args.js";
 import type { FeatureDeps } from "./feature-deps.js";
 
@@ -32,14 +32,7 @@ export function statusFeature(deps: Pick<FeatureDeps, "jobs" | "metrics">): Comp
       await ctx.reply("You have no jobs yet. Send /download <Spotify link> to start one.");
       return;
     }
-    const active = views.filter((v) => !isFinalStage(v.stage));
-    const recent = views.filter((v) => isFinalStage(v.stage));
-    const lines: string[] = [];
-    if (active.length > 0) lines.push("Running:", ...active.map(renderStatusLine));
-    if (recent.length > 0)
-      lines.push(...(lines.length > 0 ? [""] : []), "Recent:", ...recent.map(renderStatusLine));
-    lines.push("", "/status <id> shows one job, /cancel <id> stops one.");
-    await ctx.reply(lines.join("\n"));
+    await ctx.reply(renderStatusList(views));
   });
   return feature;
 }

@@ -30,7 +30,7 @@ export function allowlist(options: AllowlistOptions): MiddlewareFn<BotContext> {
       return next();
     }
     options.metrics.refusals.inc();
-    ctx.log.info({ userId: user?.id, chatType: ctx.chat?.type }, "refused: not on the allowlist");
+    ctx.log.info({ chatType: ctx.chat?.type }, "refused: not on the allowlist"); // userId is in ctx.log already
     if (user === undefined) return;
     if (ctx.callbackQuery !== undefined) {
       await ctx.answerCallbackQuery({ text: refusalText(user.id), show_alert: true });
