@@ -8,7 +8,6 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createBot, type TelegramBot } from "../bots/telegram/index.js";
-import { startBurnRelay, type BurnRelay } from "../core/burn/burn-relay.js";
 import { createBurnService, type BurnService } from "../core/burn/burn-service.js";
 import { startBurner, type Burner } from "../core/burn/burn-processor.js";
 import type { Config, Role } from "../core/config/schema.js";
@@ -108,7 +107,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let burnService: BurnService | undefined;
   let progress: ProgressSubscription | undefined;
   let http: FastifyInstance | undefined;
-  let burnRelay: BurnRelay | undefined;
   let noticeRelay: NoticeRelay | undefined;
   let httpUrl: string | undefined;
   const keys = createKeys(config.redis.prefix);
@@ -176,6 +174,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         tmpDir: path.join(tmpDir, "telegram"),
         // Deliveries Telegram asked us to hold back wait in Redis, so a restart does not lose them.
         outbox: { connection: core.connect("client"), prefix: config.redis.prefix },
+        settings: { storage: outside, prefix: config.redis.prefix },
+        // An admin's /burn, and every burn's progress: in the chat it was pressed in, else burn.adminChatId.
+        burn: {
+          service: burnService,
+          events: core.connect("events"),
+          prefix: config.redis.prefix,
+          adminChatId: config.burn.adminChatId,
+        },
         ...(options.botTuning ? { tuning: options.botTuning } : {}),
       });
     }
@@ -229,27 +235,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           logger,
         });
       }
-      const adminChat = config.burn.adminChatId;
-      if (adminChat !== 0) {
-        burnRelay = await startBurnRelay({
-          notifier: {
-            send: async (text) => (await telegram.bot.api.sendMessage(adminChat, text)).message_id,
-            edit: async (messageId, text) => {
-              await telegram.bot.api.editMessageText(adminChat, messageId, text);
-            },
-          },
-          connection: core.connect("events"),
-          prefix: config.redis.prefix,
-          logger,
-        });
-      }
     }
     checkpoint();
   } catch (err) {
     if (err instanceof StartInterrupted)
       logger.info("shutdown asked for during start-up; stopping what was started");
     else logger.error({ err }, "start failed; stopping what was started");
-    await burnRelay?.close().catch(() => undefined);
     await noticeRelay?.close().catch(() => undefined);
     await bot?.stop().catch(() => undefined);
     await http?.close().catch(() => undefined);
@@ -262,7 +253,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
 
   // Shutdown order: stop intake, drain work, close the API, close queues and Redis, flush logs.
-  if (burnRelay) shutdown.add("stop burn progress", () => burnRelay.close());
   if (noticeRelay) shutdown.add("stop operator notices", () => noticeRelay.close());
   // The bot stops while the workers drain (they share nothing but Redis): a slow stop of the bot must
   // not eat the drain's time. The drain gets what is left of the deadline but the closing steps' reserve,

@@ -27,6 +27,7 @@ export const errorStatus = {
   job_finished: 409,
   limit_per_person: 429,
   queue_full: 503,
+  bad_setting: 400,
   // downloading (yt-dlp), one per YtDlpErrorKind
   download_invalid_id: 400,
   download_unavailable: 404,

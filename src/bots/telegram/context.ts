@@ -25,7 +25,7 @@ export type BotContext = Context & BotContextFlavor;
 export interface BotConfig {
   telegram: Config["telegram"];
   jobs: Pick<Config["jobs"], "maxActiveJobsPerPerson">;
-  download: Pick<Config["download"], "ffmpegPath">;
+  download: Pick<Config["download"], "ffmpegPath" | "format" | "bitrateKbps" | "bitrateChoicesKbps">;
 }
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
@@ -34,8 +34,10 @@ export interface BotTuning {
   perChatMinTimeMs?: number;
   /** Smallest gap between two sends/edits into one group chat (Telegram: about 20 per minute). @defaultValue 3100 */
   groupMinTimeMs?: number;
-  /** Sends per second for the whole bot, under Telegram's 30. @defaultValue 25 */
+  /** Sends per second for the whole bot, under Telegram's 30. @defaultValue 28 */
   globalPerSecond?: number;
+  /** Serve first replies before follow-ups and progress edits; false keeps arrival order (benchmark baseline). @defaultValue true */
+  pacerPriorities?: boolean;
   /** Longest `retry_after` waited for before a call fails. @defaultValue 60 */
   maxRetryDelaySeconds?: number;
   /** Retries of one call after 429 or 5xx answers. @defaultValue 5 */

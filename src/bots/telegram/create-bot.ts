@@ -21,7 +21,17 @@ import { syncCommands } from "./bot-commands.js";
 import type { BotContext, BotDeps } from "./context.js";
 import { createDelivery, defaultTmpDir } from "./delivery.js";
 import { createMemoryOutboxStore, createRedisOutboxStore } from "./delivery-outbox.js";
+import { startBurnRelay, type BurnRelay } from "../../core/burn/burn-relay.js";
+import type { BurnService } from "../../core/burn/burn-service.js";
+import { burnFeature } from "./features/burn.js";
 import { cancelFeature } from "./features/cancel.js";
+import { settingsFeature } from "./features/settings.js";
+import {
+  createPersonSettings,
+  memoryStorage,
+  settingsOffer,
+  type SettingsStorage,
+} from "../../core/jobs/person-settings.js";
 import { downloadFeature } from "./features/download.js";
 import { fallbackFeature } from "./features/fallback.js";
 import type { FeatureDeps } from "./features/feature-deps.js";
@@ -56,6 +66,15 @@ export interface TelegramBotDeps extends BotDeps {
    * @defaultValue only this machine's library
    */
   files?: Pick<PeerFiles, "ensureLocal">;
+  /** Where each person's /settings are kept (a Redis connection) and the key prefix. Without it: in memory. */
+  settings?: { storage: SettingsStorage; prefix: string };
+  /**
+   * The burn queue, for an admin's /burn and burn progress in the chat (features/burn.ts): progress of
+   * a burn pressed in a chat goes there, of any other burn to `adminChatId` (0: nowhere). `events` is a
+   * connection that may block (the relay's QueueEvents), closed by the caller. Without it /burn says
+   * burning is not set up.
+   */
+  burn?: { service: BurnService; events: Redis; prefix: string; adminChatId: number };
 }
 
 /** A running (or startable) Telegram bot. */
@@ -94,6 +113,7 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     ...(tuning.perChatMinTimeMs !== undefined ? { perChatMinTimeMs: tuning.perChatMinTimeMs } : {}),
     ...(tuning.groupMinTimeMs !== undefined ? { groupMinTimeMs: tuning.groupMinTimeMs } : {}),
     ...(tuning.globalPerSecond !== undefined ? { globalPerSecond: tuning.globalPerSecond } : {}),
+    ...(tuning.pacerPriorities !== undefined ? { priorities: tuning.pacerPriorities } : {}),
   });
   bot.api.config.use(
     apiTimeout({
@@ -159,7 +179,20 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     }),
     metrics: deps.metrics,
     version: deps.version,
+    settings: createPersonSettings(deps.settings?.storage ?? memoryStorage(), {
+      prefix: deps.settings?.prefix ?? "cdc",
+      offer: settingsOffer(deps.config),
+    }),
   };
+
+  const burns = burnFeature({
+    jobs: deps.jobs,
+    metrics: deps.metrics,
+    api: bot.api,
+    adminChatId: deps.burn?.adminChatId ?? 0,
+    ...(deps.burn ? { burn: deps.burn.service } : {}),
+  });
+  let burnRelay: BurnRelay | undefined;
 
   bot.use(inFlight.middleware);
   bot.use(updateLogger(logger));
@@ -181,6 +214,8 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     helpFeature(features),
     downloadFeature(features),
     statusFeature(features),
+    settingsFeature(features),
+    burns.composer,
     cancelFeature(features),
     fallbackFeature(),
   );
@@ -218,12 +253,20 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
             );
           throw err;
         });
-        await syncCommands(bot.api).catch((err: unknown) =>
+        await syncCommands(bot.api, t.adminUserIds).catch((err: unknown) =>
           logger.warn({ err }, "could not set the command menu"),
         );
         const waiting = await delivery.resume();
         if (waiting > 0) logger.info({ chats: waiting }, "resumed queued deliveries");
         relay.start();
+        if (deps.burn) {
+          burnRelay = await startBurnRelay({
+            notifier: burns.notifier,
+            connection: deps.burn.events,
+            prefix: deps.burn.prefix,
+            logger,
+          });
+        }
         const resumed = await relay.resume();
         if (resumed > 0) logger.info({ resumed }, "resumed progress relays");
         if (t.mode === "webhook") {
@@ -251,6 +294,9 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
         // First, and at once: the pending long poll is aborted, not waited out.
         await polling?.stop();
         relay.stop();
+        await burnRelay
+          ?.close()
+          .catch((err: unknown) => logger.warn({ err }, "closing the burn relay failed"));
         delivery.stop();
         const timeoutMs = tuning.stopTimeoutMs ?? 15_000;
         if (!(await settlesWithin(inFlight.idle(), timeoutMs))) {

@@ -310,7 +310,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           );
     };
     const cached = await options.trackCache.get(track.trackId, format).catch(() => undefined);
-    const fileId = cached?.telegramFileIds?.[options.botKey];
+    // A file made at a person's own quality is not the cached (shared) one: its file id is not used or kept.
+    const shared =
+      cached !== undefined && (cached.file ?? path.relative(options.libraryDir, cached.path)) === track.file;
+    const fileId = shared ? cached.telegramFileIds?.[options.botKey] : undefined;
     if (fileId !== undefined) {
       try {
         await sendFile(fileId);
@@ -338,7 +341,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       await thumbnail(item.folder),
     );
     const newId = message.audio?.file_id ?? message.document?.file_id;
-    if (newId !== undefined) {
+    if (newId !== undefined && shared) {
       await options.trackCache
         .setTelegramFileId(track.trackId, format, newId, options.botKey)
         .catch((err: unknown) => {
@@ -392,22 +395,27 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     const ready = (result?.tracks ?? []).filter(
       (t) => (t.outcome === "done" || t.outcome === "cached") && t.file !== undefined,
     );
+    // The person's choice (/settings): audio messages, the link, or both (absent: both).
+    const mode = view.delivery ?? "both";
+    const sendAudio = options.sendAudio && mode !== "link";
     const tooBig: TrackResult[] = [];
-    if (options.sendAudio) {
+    if (sendAudio) {
       for (const t of ready) if ((await sizeOf(t)) > budget.maxAudioBytes) tooBig.push(t);
     }
-    const link = view.stage === "done" ? options.linkFor(view.id) : undefined;
+    // "Audio only" still shows the link when some tracks cannot be sent here.
+    const wantsLink = mode !== "audio" || !sendAudio || tooBig.length > 0;
+    const link = view.stage === "done" && wantsLink ? options.linkFor(view.id) : undefined;
     const summary = renderSummary(view, {
       tooBig,
       // The limit the person is shown is the one the audio really has to fit (thumbnail and margin taken off).
       uploadLimitMb: budget.maxAudioMb,
-      sendingAudio: options.sendAudio,
+      sendingAudio: sendAudio,
       ...(link !== undefined ? { link } : {}),
     });
     const items: OutboxItem[] = [
       { kind: "text", id: randomUUID(), jobId: view.id, last: false, text: summary },
     ];
-    if (options.sendAudio && result !== undefined) {
+    if (sendAudio && result !== undefined) {
       for (const t of ready) {
         if (tooBig.includes(t)) continue;
         items.push({

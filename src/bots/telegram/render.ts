@@ -403,6 +403,7 @@ export function renderHelp(f: HelpFacts): string {
     "/download <link> — collect a track, album or playlist",
     "/status [id] — your jobs, or one job",
     "/cancel <id> — stop a job",
+    "/settings — your format, quality and how you get the files",
     "/whoami — your Telegram id",
     "/help — this text",
     "",
@@ -410,7 +411,14 @@ export function renderHelp(f: HelpFacts): string {
     `• ${f.maxActiveJobs} collection(s) running at once`,
     `• ${f.downloadsCapacity} request(s) in a row, then one more every ${formatDuration(f.downloadsRefillSeconds)} (min:s)`,
     `• files up to ${f.uploadLimitMb} MB are sent here; bigger ones only through the link`,
-    ...(f.isAdmin ? ["", "You are an admin: /status shows everyone's jobs when you give an id."] : []),
+    ...(f.isAdmin
+      ? [
+          "",
+          "You are an admin:",
+          "/status all — everyone's latest jobs (/status <id> shows anyone's)",
+          "/burn <id> — the disc plan of a finished collection, with Simulate and Burn buttons",
+        ]
+      : []),
     "",
     `CD-Collector ${f.version}`,
   ].join("\n");

@@ -1,8 +1,17 @@
 /** Where burn progress is shown: the composition root wires this to the bot's API and the admin's chat. */
 export interface BurnNotifier {
-  /** Send a new message; returns its id. */
-  send(text: string): Promise<number>;
-  edit(messageId: number, text: string): Promise<void>;
+  /**
+   * Send a new message; returns its id, or undefined when this burn is shown nowhere (tried again with
+   * its next progress). `burn` says which burn, and whether this is its last text.
+   */
+  send(text: string, burn: BurnNote): Promise<number | undefined>;
+  edit(messageId: number, text: string, burn: BurnNote): Promise<void>;
+}
+
+/** Which burn a text is about; `ended` on its final text (done or failed). */
+export interface BurnNote {
+  burnId: string;
+  ended: boolean;
 }
 
 /**
@@ -65,16 +74,17 @@ export async function startBurnRelay(options: {
     clearTimeout(state.pending);
     state.last = Date.now();
     state.text = text;
+    const note = { burnId, ended: final && (progress.stage === "done" || progress.stage === "failed") };
     try {
       if (state.messageId === undefined) {
-        state.messageId = await options.notifier.send(text);
+        state.messageId = await options.notifier.send(text, note);
       } else {
-        await options.notifier.edit(state.messageId, text);
+        await options.notifier.edit(state.messageId, text, note);
       }
     } catch (err) {
       options.logger.warn({ err, burnId }, "could not show burn progress in the admin chat");
     }
-    if (final && (progress.stage === "done" || progress.stage === "failed")) messages.delete(burnId);
+    if (note.ended) messages.delete(burnId);
   };
 
   events.on("progress", ({ jobId, data }) => {

@@ -279,6 +279,11 @@ const downloadSchema = z
       description: "Bitrate for lossy formats (ignored for flac).",
       example: "256",
     }),
+    bitrateChoicesKbps: doc(z.array(z.number().int().min(32).max(512)).max(8).default([128, 192, 256, 320]), {
+      description:
+        "Bitrates a person may pick in /settings for lossy formats (bitrateKbps is always offered too). A file at another bitrate than bitrateKbps is made for that person and not shared through the track cache.",
+      example: "[128, 320]",
+    }),
     libraryDir: doc(z.string().default(""), {
       description: "Where collections are written. Empty: <dataDir>/library.",
       example: '"/srv/music"',
@@ -505,8 +510,28 @@ const burnSchema = z
     }),
     eject: doc(z.boolean().default(true), { description: "Eject the disc when done.", example: "false" }),
     adminChatId: doc(z.number().int().default(0), {
-      description: "Telegram chat that receives burn progress. 0: none.",
+      description:
+        "Telegram chat that receives the progress of burns not started from a chat (POST /admin/burn); a /burn pressed in a chat is followed there. 0: none.",
       example: "123456789",
+    }),
+  })
+  .prefault({});
+
+const lyricsSchema = z
+  .strictObject({
+    enabled: doc(z.boolean().default(true), {
+      description:
+        "Look up each collected track's lyrics on LRCLIB: plain lyrics go into the file's tags, synced lyrics into a .lrc file beside it. A failed lookup never fails a track. false: LRCLIB is never asked.",
+      example: "false",
+    }),
+    baseUrl: doc(httpUrl.default("https://lrclib.net"), {
+      description: "LRCLIB's origin (keyless lyrics API). Change it only to point at a mirror or a stand-in.",
+      example: '"http://127.0.0.1:8084"',
+    }),
+    timeoutMs: doc(z.number().int().min(500).max(60_000).default(10_000), {
+      description:
+        "Time one LRCLIB request may take; a timeout or 5xx is tried once more, then the track goes on without lyrics.",
+      example: "5000",
     }),
   })
   .prefault({});
@@ -537,6 +562,7 @@ export const configSchema = z.strictObject({
   jobs: jobsSchema,
   http: httpSchema,
   burn: burnSchema,
+  lyrics: lyricsSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;

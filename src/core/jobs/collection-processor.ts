@@ -215,6 +215,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         total,
         track,
         format: data.format,
+        ...(data.quality !== undefined ? { quality: data.quality } : {}),
         // Albums and tracks go where the library template says; a playlist gets a folder of its own with
         // its tracks numbered in playlist order (its tracks come from many albums, some unnamed).
         relativePath:

@@ -18,8 +18,10 @@ import type { Keys } from "./keys.js";
 import { z } from "zod";
 import {
   collectionResultSchema,
+  deliveryModes,
   jobStages,
   ownerSchema,
+  qualitySchema,
   refSchema,
   type CollectionResult,
   type FinalStage,
@@ -32,6 +34,9 @@ export const jobIdentitySchema = z.object({
   owner: ownerSchema,
   ref: refSchema,
   format: z.enum(audioFormats),
+  /** The person's quality and delivery choices (absent: the service's bitrate, audio and link). */
+  quality: qualitySchema.optional(),
+  delivery: z.enum(deliveryModes).optional(),
   createdAt: z.number(),
 });
 export type JobIdentity = z.infer<typeof jobIdentitySchema>;

@@ -17,9 +17,11 @@ import {
   progressEventSchema,
   type CollectionJobData,
   type CollectionResult,
+  type DeliveryMode,
   type JobStage,
   type Owner,
   type ProgressEvent,
+  type Quality,
   isFinalStage,
 } from "./schemas.js";
 
@@ -35,6 +37,10 @@ export interface JobView {
   owner: Owner;
   ref: SpotifyRef;
   format: AudioFormat;
+  /** The person's quality (absent: the service's bitrate). */
+  quality?: Quality;
+  /** What the person gets in the chat at the end (absent: audio and link). */
+  delivery?: DeliveryMode;
   stage: JobStage;
   percent: number;
   title?: string;
@@ -70,6 +76,10 @@ export interface SubmitRequest {
   owner: Owner;
   ref: SpotifyRef;
   format?: AudioFormat;
+  /** Absent: the service's bitrate. Part of what the files are, so part of the dedupe key. */
+  quality?: Quality;
+  /** Kept with the job for its delivery; not part of the files, so not of the dedupe key. */
+  delivery?: DeliveryMode;
 }
 
 export interface JobService {
@@ -82,6 +92,11 @@ export interface JobService {
    */
   peek(jobId: string): Promise<JobView | undefined>;
   list(actor: Actor, limit?: number): Promise<JobView[]>;
+  /**
+   * Everyone's latest jobs, newest first (for an admin's `/status all`; the caller checks who asks).
+   * Read from `keys.recentJobs`, the last {@link recentJobsKept} jobs submitted. @defaultValue limit 20
+   */
+  listAll(limit?: number): Promise<JobView[]>;
   cancel(jobId: string, actor: Actor): Promise<JobView>;
   /**
    * Remember which message shows this job's progress in a chat (one per chat: the same job asked in two
@@ -97,6 +112,9 @@ export interface JobService {
   readonly queue: Queue;
   close(): Promise<void>;
 }
+
+/** How many of everyone's latest jobs `keys.recentJobs` keeps (for `listAll`). */
+export const recentJobsKept = 100;
 
 /** A chat message that shows a job's progress (kept in `keys.relay` until the job is delivered there). */
 export interface RelayTarget {
@@ -167,6 +185,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       owner: record.who.owner,
       ref: record.who.ref,
       format: record.who.format,
+      ...(record.who.quality !== undefined ? { quality: record.who.quality } : {}),
+      ...(record.who.delivery !== undefined ? { delivery: record.who.delivery } : {}),
       stage: failedUnrecorded ? "failed" : stage,
       percent: final ? 100 : (p?.percent ?? 0),
       total: p?.total ?? work?.totalTracks ?? 0,
@@ -208,8 +228,11 @@ export function createJobService(options: JobServiceOptions): JobService {
 
     async submit(request) {
       const format = request.format ?? options.defaultFormat;
+      // Everything that changes the files: two people (or one person) asking in another format or
+      // quality get a job of their own.
+      const quality = format === "flac" ? undefined : request.quality;
       const hash = createHash("sha256")
-        .update(`${request.owner.userId}|${request.ref.uri}|${format}`)
+        .update(`${request.owner.userId}|${request.ref.uri}|${format}|${quality ?? ""}`)
         .digest("hex")
         .slice(0, 24);
       const dedupeKey = keys.dedupe(hash);
@@ -244,6 +267,7 @@ export function createJobService(options: JobServiceOptions): JobService {
         owner: request.owner,
         ref: { kind: request.ref.kind, id: request.ref.id, uri: request.ref.uri },
         format,
+        ...(quality !== undefined ? { quality } : {}),
         createdAt: Date.now(),
         step: "resolve",
       };
@@ -257,7 +281,14 @@ export function createJobService(options: JobServiceOptions): JobService {
         if (existing) return { job: existing, existing: true };
       }
       // The record first: a worker that picks the job up at once finds it and moves its stage on.
-      await records.create(id, { owner: data.owner, ref: data.ref, format, createdAt: data.createdAt });
+      await records.create(id, {
+        owner: data.owner,
+        ref: data.ref,
+        format,
+        ...(quality !== undefined ? { quality } : {}),
+        ...(request.delivery !== undefined ? { delivery: request.delivery } : {}),
+        createdAt: data.createdAt,
+      });
       await queue.add("collection", data, {
         jobId: id,
         attempts: options.collectionAttempts ?? 3,
@@ -270,6 +301,9 @@ export function createJobService(options: JobServiceOptions): JobService {
         .zadd(keys.userJobs(request.owner.userId), data.createdAt, id)
         .zremrangebyrank(keys.userJobs(request.owner.userId), 0, -51)
         .expire(keys.userJobs(request.owner.userId), keepSeconds)
+        .zadd(keys.recentJobs, data.createdAt, id)
+        .zremrangebyrank(keys.recentJobs, 0, -(recentJobsKept + 1))
+        .expire(keys.recentJobs, keepSeconds)
         .exec();
       const created = await view(id);
       if (!created) throw new Error(`job ${id} vanished right after it was queued`);
@@ -282,6 +316,12 @@ export function createJobService(options: JobServiceOptions): JobService {
 
     async list(actor, limit = 10) {
       const ids = await redis.zrevrange(keys.userJobs(actor.userId), 0, limit - 1);
+      const views = await Promise.all(ids.map((id) => view(id)));
+      return views.filter((v): v is JobView => v !== undefined);
+    },
+
+    async listAll(limit = 20) {
+      const ids = await redis.zrevrange(keys.recentJobs, 0, Math.min(limit, recentJobsKept) - 1);
       const views = await Promise.all(ids.map((id) => view(id)));
       return views.filter((v): v is JobView => v !== undefined);
     },

@@ -40,6 +40,10 @@ export function createKeys(prefix: string) {
     packages: `${own}:packages`,
     /** The key signing download links and peer-file tokens, when not set in the environment (link-signer.ts). */
     linkSecret: `${own}:link-secret`,
+    /** Everyone's recent job ids by time (sorted set), for an admin's `/status all` (JobService.listAll). */
+    recentJobs: `${own}:jobs:recent`,
+    /** A person's own choices in /settings (format, quality, delivery), as JSON (person-settings.ts). */
+    personSettings: (userId: number) => `${own}:user:${userId}:settings`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

@@ -3,7 +3,7 @@
  * checked with zod where they are read back, because another process (or an older version) wrote them.
  */
 import { z } from "zod";
-import { audioFormats } from "../config/schema.js";
+import { audioFormats, type AudioFormat } from "../config/schema.js";
 import type { Track } from "../spotify/types.js";
 
 /** The zod form of the catalog's {@link Track} (documented there); checked below to stay equal to it. */
@@ -42,10 +42,38 @@ export const ownerSchema = z.object({
 });
 export type Owner = z.infer<typeof ownerSchema>;
 
+/**
+ * How a lossy file is encoded: a bitrate in kbps, or "original": YouTube's own stream kept as it is
+ * (copied, not re-encoded) when the container takes its codec (Opus into .opus, AAC into .m4a).
+ */
+export const qualitySchema = z.union([z.number().int().min(32).max(512), z.literal("original")]);
+export type Quality = z.infer<typeof qualitySchema>;
+
+/** What a person gets in the chat when a job ends: audio messages, the download link, or both. */
+export const deliveryModes = ["audio", "link", "both"] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
+
+/**
+ * The mark a file of a quality other than the service's own carries in its name (`320k`, `original`),
+ * so it never takes the place of the shared file of the same track and format; undefined for the
+ * service's own quality (`download.bitrateKbps`), whose files are shared through the track cache, and
+ * for flac (lossless: no quality to choose).
+ */
+export function qualityMark(
+  format: AudioFormat,
+  quality: Quality | undefined,
+  serviceKbps: number,
+): string | undefined {
+  if (format === "flac" || quality === undefined || quality === serviceKbps) return undefined;
+  return quality === "original" ? "original" : `${quality}k`;
+}
+
 export const collectionJobDataSchema = z.object({
   owner: ownerSchema,
   ref: refSchema,
   format: z.enum(audioFormats),
+  /** Absent: the service's `download.bitrateKbps` (and jobs queued before people chose). */
+  quality: qualitySchema.optional(),
   createdAt: z.number(),
   /** Set by the resolve step. */
   step: z.enum(["resolve", "finalize"]).default("resolve"),
@@ -69,6 +97,8 @@ export const trackJobDataSchema = z.object({
   total: z.number().int(),
   track: trackSchema,
   format: z.enum(audioFormats),
+  /** Absent: the service's `download.bitrateKbps`. */
+  quality: qualitySchema.optional(),
   /** Library-relative path (without extension) this track is written to. */
   relativePath: z.string(),
   discCount: z.number().int(),

@@ -1,6 +1,6 @@
 /**
- * One track: cache -> YouTube's gate (pause, hourly budget) -> match -> yt-dlp -> ffmpeg (tags, cover) ->
- * library -> cache.
+ * One track: cache -> YouTube's gate (pause, hourly budget) -> match -> yt-dlp (LRCLIB asked meanwhile) ->
+ * ffmpeg (tags, cover, plain lyrics) -> library (and a .lrc beside the file) -> cache.
  *
  * Permanent outcomes (no confident match, unavailable recording, cancelled) are returned as results so
  * they neither retry nor fail the collection; temporary trouble (network, timeouts) is thrown so BullMQ
@@ -23,6 +23,7 @@ import { checkSourceLength, transcode, MediaError, type AudioTags } from "../med
 import type { Track } from "../spotify/types.js";
 import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { resolveInside } from "../media/library.js";
+import { writeLrc, type LyricsClient } from "../media/lyrics.js";
 import { localOnlyFiles, type PeerFiles } from "../media/peer-files.js";
 import type { TrackCache, TrackCacheEntry } from "../media/track-cache.js";
 import type { Wait, YouTubeGate } from "../media/youtube-gate.js";
@@ -30,7 +31,7 @@ import { YtDlpError, type DownloadResult, type YtDlp } from "../media/yt-dlp.js"
 import type { Metrics } from "../metrics.js";
 import type { CancelBus } from "./cancel-bus.js";
 import type { ProgressAggregator } from "./progress-aggregator.js";
-import { trackJobDataSchema, type TrackResult } from "./schemas.js";
+import { qualityMark, trackJobDataSchema, type TrackResult } from "./schemas.js";
 
 export interface TrackProcessorDeps {
   cache: TrackCache;
@@ -58,6 +59,8 @@ export interface TrackProcessorDeps {
   durationToleranceSec: number;
   cancel: CancelBus;
   progress: ProgressAggregator;
+  /** Lyrics lookups (LRCLIB); absent when `lyrics.enabled` is false. */
+  lyrics?: LyricsClient;
   logger: Logger;
   metrics?: Metrics;
   /** Set when the worker is shutting down: running tracks go back to the queue instead of failing. */
@@ -84,6 +87,13 @@ export function trackTags(track: Track, placement: { trackTotal?: number; discCo
     ...(track.releaseDate ? { date: track.releaseDate } : {}),
     ...(track.isrc ? { isrc: track.isrc } : {}),
   };
+}
+
+/** `dir/01 - Song.m4a` with mark `original`: `dir/01 - Song [original].m4a`. */
+function withMark(relativePath: string, mark: string | undefined): string {
+  if (mark === undefined) return relativePath;
+  const ext = path.posix.extname(relativePath);
+  return `${relativePath.slice(0, relativePath.length - ext.length)} [${mark}]${ext}`;
 }
 
 /** Temp folder of one track of one collection. */
@@ -152,7 +162,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
     picks: readonly Candidate[],
     durationSec: number,
     options: Parameters<YtDlp["download"]>[1],
-  ): Promise<{ choice: Candidate; downloaded: DownloadResult; skipped: Skipped[] }> {
+  ): Promise<{ choice: Candidate; downloaded: DownloadResult; skipped: Skipped[]; codec: string }> {
     const skipped: Skipped[] = [];
     for (const [i, pick] of picks.entries()) {
       try {
@@ -163,13 +173,19 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
           if (!(err instanceof YtDlpError && err.kind === "forbidden")) throw err;
           downloaded = await deps.ytDlp.download(pick.id, options);
         }
+        let codec: string;
         try {
-          await checkSourceLength(downloaded.path, durationSec, deps.ffprobePath, options.signal);
+          ({ codec } = await checkSourceLength(
+            downloaded.path,
+            durationSec,
+            deps.ffprobePath,
+            options.signal,
+          ));
         } catch (err) {
           await rm(downloaded.path, { force: true });
           throw err;
         }
-        return { choice: pick, downloaded, skipped };
+        return { choice: pick, downloaded, skipped, codec };
       } catch (err) {
         const why: Skipped["why"] | undefined =
           err instanceof YtDlpError && (err.kind === "unavailable" || err.kind === "format_unavailable")
@@ -210,7 +226,9 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
     if (await deps.cancel.isCancelled(collectionId))
       return finish({ ...base, outcome: "cancelled", reason: "Cancelled." });
 
-    const cached = await deps.cache.get(track.id, data.format);
+    // A quality of the person's own makes a file of its own, beside the shared one and not cached.
+    const mark = qualityMark(data.format, data.quality, deps.bitrateKbps);
+    const cached = mark === undefined ? await deps.cache.get(track.id, data.format) : undefined;
     const copy = cached ? await cachedCopy(cached, log) : undefined;
     if (cached && copy !== undefined) {
       deps.metrics?.cacheHits.inc({ kind: "file" });
@@ -271,7 +289,9 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
           candidates,
         });
       }
-      const { choice, downloaded, skipped } = await downloadFirstAvailable(
+      // Asked while the audio downloads; it never rejects (lyrics are optional).
+      const lyricsLookup = deps.lyrics?.find(track, signal);
+      const { choice, downloaded, skipped, codec } = await downloadFirstAvailable(
         confidentPicks(match, deps.match),
         track.durationMs / 1000,
         {
@@ -292,14 +312,16 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
           })
         : undefined;
       await report("transcoding", 0);
-      const output = resolveInside(deps.libraryDir, data.relativePath);
+      const lyrics = await lyricsLookup;
+      const output = resolveInside(deps.libraryDir, withMark(data.relativePath, mark));
       await mkdir(path.dirname(output), { recursive: true });
       const written = await transcode({
         input: downloaded.path,
         output,
         format: data.format,
-        bitrateKbps: deps.bitrateKbps,
-        tags: trackTags(track, data),
+        bitrateKbps: typeof data.quality === "number" ? data.quality : deps.bitrateKbps,
+        ...(data.quality === "original" ? { keepSourceCodec: codec } : {}),
+        tags: { ...trackTags(track, data), ...(lyrics?.plain ? { lyrics: lyrics.plain } : {}) },
         ...(cover ? { coverPath: cover } : {}),
         durationSec: track.durationMs / 1000,
         // The output may be no larger than a download may be: one budget for both.
@@ -311,6 +333,11 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         durationToleranceSec: deps.durationToleranceSec,
         onProgress: (percent) => void report("transcoding", percent).catch(() => undefined),
       });
+      if (lyrics?.synced) {
+        await writeLrc(written.path, lyrics.synced).catch((err: unknown) =>
+          log.info({ err }, "synced lyrics not written; the track goes on without them"),
+        );
+      }
       const warnings: string[] = [];
       const skippedNote = skippedWarning(skipped, choice.id);
       if (skippedNote) warnings.push(skippedNote);
@@ -319,16 +346,17 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
           `length differs from Spotify's by ${Math.abs(Math.round(written.deltaSec))} s: it may be another version`,
         );
       }
-      await deps.cache.put(track.id, data.format, {
-        path: written.path,
-        file: path.relative(deps.libraryDir, written.path),
-        ...held,
-        sha256: await sha256Of(written.path),
-        bytes: written.bytes,
-        durationSec: written.durationSec,
-        videoId: choice.id,
-        createdAt: new Date().toISOString(),
-      });
+      if (mark === undefined)
+        await deps.cache.put(track.id, data.format, {
+          path: written.path,
+          file: path.relative(deps.libraryDir, written.path),
+          ...held,
+          sha256: await sha256Of(written.path),
+          bytes: written.bytes,
+          durationSec: written.durationSec,
+          videoId: choice.id,
+          createdAt: new Date().toISOString(),
+        });
       return finish({
         ...base,
         outcome: "done",

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { dataPaths } from "../config/data-paths.js";
 import type { Config } from "../config/schema.js";
 import type { CandidateSource } from "../matching/types.js";
+import { createLyricsClient } from "../media/lyrics.js";
 import { openPeerFiles } from "../media/peer-files.js";
 import { createTrackCache } from "../media/track-cache.js";
 import { createYouTubeGate } from "../media/youtube-gate.js";
@@ -141,6 +142,15 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     durationToleranceSec: config.download.durationToleranceSeconds,
     cancel,
     progress,
+    ...(config.lyrics.enabled
+      ? {
+          lyrics: createLyricsClient({
+            baseUrl: config.lyrics.baseUrl,
+            timeoutMs: config.lyrics.timeoutMs,
+            logger,
+          }),
+        }
+      : {}),
     logger,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     shuttingDown: () => shuttingDown,

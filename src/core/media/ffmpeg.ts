@@ -12,7 +12,7 @@ import { UserFacingError } from "../errors.js";
 import { ProcessError, runProcess } from "../process-runner.js";
 import { diskFullMessage, saysDiskFull } from "./disk-full.js";
 import { atomicMove, type LibraryFormat } from "./library.js";
-import { wellFormed } from "./names.js";
+import { truncateUtf8, wellFormed } from "./names.js";
 
 /** Tags written into every file. Empty or missing values are left out. */
 export interface AudioTags {
@@ -27,6 +27,12 @@ export interface AudioTags {
   /** `YYYY`, `YYYY-MM` or `YYYY-MM-DD`. */
   date?: string;
   isrc?: string;
+  /**
+   * Plain lyrics, line breaks kept (lyrics.ts). ffmpeg's `lyrics` key: `©lyr` in m4a, `LYRICS` in
+   * Vorbis comments; in mp3 ffmpeg writes it as a TXXX frame named `USLT`, not a real USLT frame
+   * (checked with 5.1; ffmpeg ticket #8795), which ffprobe reads back as `lyrics` but some players ignore.
+   */
+  lyrics?: string;
 }
 
 export interface TranscodeOptions {
@@ -36,6 +42,12 @@ export interface TranscodeOptions {
   format: LibraryFormat;
   /** Bitrate of lossy formats. @defaultValue 192 */
   bitrateKbps?: number;
+  /**
+   * Set when the person asked to keep the original stream: the source's audio codec (from ffprobe). When
+   * the container takes it as it is ({@link keepsStream}) the audio is copied, not re-encoded; otherwise
+   * it is converted at `bitrateKbps`.
+   */
+  keepSourceCodec?: string;
   tags: AudioTags;
   /** JPEG/PNG to embed (mp3, m4a, flac). Not embedded in opus (see {@link coverSupported}). */
   coverPath?: string;
@@ -113,6 +125,25 @@ export function coverSupported(format: LibraryFormat): boolean {
   return format !== "opus";
 }
 
+/** The codec each container can take from YouTube as it is: its Opus into .opus, its AAC into .m4a. */
+const keptCodec: Partial<Record<LibraryFormat, string>> = { opus: "opus", m4a: "aac" };
+
+/** Formats that offer "keep the original stream" (m4a, opus). */
+export function offersOriginalStream(format: LibraryFormat): boolean {
+  return keptCodec[format] !== undefined;
+}
+
+/** True when a source in `codec` goes into `format` without re-encoding. */
+export function keepsStream(format: LibraryFormat, codec: string): boolean {
+  return keptCodec[format] === codec;
+}
+
+/** Copy the audio as it is into the container (see {@link keepsStream}). */
+const copyArgs: Partial<Record<LibraryFormat, string[]>> = {
+  m4a: ["-c:a", "copy", "-movflags", "+faststart", "-f", "ipod"],
+  opus: ["-c:a", "copy", "-f", "ogg"],
+};
+
 const codecArgs: Record<LibraryFormat, (kbps: number) => string[]> = {
   mp3: (kbps) => [
     "-c:a",
@@ -169,7 +200,21 @@ export function metadataArgs(format: LibraryFormat, tags: AudioTags): string[] {
     // One argv entry per tag: no shell, so quotes and spaces need no escaping.
     args.push("-metadata", `${key}=${value}`);
   }
+  const lyrics = tags.lyrics === undefined ? "" : lyricsValue(tags.lyrics);
+  if (lyrics !== "") args.push("-metadata", `lyrics=${lyrics}`);
   return args;
+}
+
+/** Lyrics longer than this are cut at a line (one argv entry may hold 128 KiB on Linux). */
+const LYRICS_MAX_BYTES = 32 * 1024;
+
+/** Lyrics as a tag value: each line as {@link tagValue} makes it, the line breaks kept, at most 32 KiB. */
+export function lyricsValue(text: string): string {
+  const lines = text.split(/\r\n|[\r\n\u2028\u2029]/).map(tagValue);
+  const joined = lines.join("\n").trim();
+  if (Buffer.byteLength(joined) <= LYRICS_MAX_BYTES) return joined;
+  const cut = truncateUtf8(joined, LYRICS_MAX_BYTES);
+  return cut.slice(0, Math.max(0, cut.lastIndexOf("\n"))).trim();
 }
 
 /**
@@ -223,7 +268,11 @@ export function transcodeArgs(options: TranscodeOptions, temp: string): string[]
   if (withCover) args.push("-map", "1:v:0", "-c:v", "mjpeg", "-disposition:v:0", "attached_pic");
   // Drop the source's own tags (video titles, uploader) and chapters; ours follow.
   args.push("-map_metadata", "-1", "-map_chapters", "-1");
-  args.push(...codecArgs[options.format](options.bitrateKbps ?? 192));
+  const copy =
+    options.keepSourceCodec !== undefined && keepsStream(options.format, options.keepSourceCodec)
+      ? copyArgs[options.format]
+      : undefined;
+  args.push(...(copy ?? codecArgs[options.format](options.bitrateKbps ?? 192)));
   args.push(...metadataArgs(options.format, options.tags));
   args.push("-t", String(Math.ceil(maxLengthSec(options.durationSec))));
   if (options.maxOutputBytes !== undefined) args.push("-fs", String(options.maxOutputBytes));

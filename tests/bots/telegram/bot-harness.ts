@@ -114,6 +114,7 @@ export async function createBotHarness(options: HarnessOptions = {}): Promise<Bo
     ...(options.memoryOutbox === true
       ? {}
       : { outbox: { connection: p.redis, prefix: p.config.redis.prefix } }),
+    settings: { storage: p.redis, prefix: p.config.redis.prefix },
     ...(options.deliveryServerErrorDelayMs !== undefined
       ? { deliveryServerErrorDelayMs: options.deliveryServerErrorDelayMs }
       : {}),

@@ -44,11 +44,12 @@ describe("telegram bot commands", () => {
   });
 
   it("sets the command menu once, and not again on a restart when it did not change", async () => {
+    // Everyone's menu and the one admin's (in their private chat, with the admin commands).
     expect(h.tg.myCommands()).toEqual(botCommands);
-    expect(h.tg.stats().callsByMethod.setMyCommands).toBe(1);
+    expect(h.tg.stats().callsByMethod.setMyCommands).toBe(2);
     await h.restart();
-    expect(h.tg.stats().callsByMethod.getMyCommands).toBe(2);
-    expect(h.tg.stats().callsByMethod.setMyCommands).toBe(1);
+    expect(h.tg.stats().callsByMethod.getMyCommands).toBe(4);
+    expect(h.tg.stats().callsByMethod.setMyCommands).toBe(2);
   });
 
   it("refuses a stranger once with their id, queues nothing, logs and counts it", async () => {

@@ -32,7 +32,15 @@ export function downloadFeature(deps: FeatureDeps): Composer<BotContext> {
       return;
     }
     const ref = await deps.catalog.canonicalRef(parsed);
-    const { job, existing } = await deps.jobs.submit({ owner: { userId: ctx.actor.userId, chatId }, ref });
+    // The person's own choices (/settings): what the files are, and what they get in the chat.
+    const mine = await deps.settings.get(ctx.actor.userId);
+    const { job, existing } = await deps.jobs.submit({
+      owner: { userId: ctx.actor.userId, chatId },
+      ref,
+      format: mine.format,
+      quality: mine.quality,
+      delivery: mine.delivery,
+    });
     ctx.log.info({ jobId: job.id, existing, ref: job.ref.uri }, "download submitted");
     if (existing && deps.relay.isFollowing(job.id, chatId)) {
       await ctx.reply(`You asked for that already: it is job ${job.id}, and its progress is shown above.`);

@@ -53,5 +53,7 @@ export function allowlist(options: AllowlistOptions): MiddlewareFn<BotContext> {
 /** `download` for `/download@bot link`; `other` for anything unusual, to keep metric labels bounded. */
 export function commandName(text: string): string {
   const name = /^\/([a-z]+)/i.exec(text)?.[1]?.toLowerCase() ?? "other";
-  return ["start", "help", "download", "status", "cancel", "whoami"].includes(name) ? name : "other";
+  return ["start", "help", "download", "status", "cancel", "whoami", "settings"].includes(name)
+    ? name
+    : "other";
 }
