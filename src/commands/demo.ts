@@ -72,8 +72,11 @@ function printTranscript(
       const prefix = `  bot → ${who}: `;
       if (e.audio) {
         const a = e.audio;
+        // The caption's first line ("3/8"), and whether it came in an album with the tracks around it.
+        const caption = e.text.split("\n")[0] ?? "";
+        const album = e.mediaGroupId !== undefined ? ", in an album" : "";
         out(
-          `${prefix}♪ ${a.performer ?? ""} – ${a.title ?? ""} (${a.duration ?? 0} s, ${Math.round((a.fileSize ?? 0) / 1024)} KB${a.hasThumbnail ? ", with cover" : ""})`,
+          `${prefix}♪ ${caption} ${a.performer ?? ""} – ${a.title ?? ""} (${a.duration ?? 0} s, ${Math.round((a.fileSize ?? 0) / 1024)} KB${a.hasThumbnail ? ", with cover" : ""}${album})`,
         );
       } else if (e.document) {
         out(
@@ -84,10 +87,18 @@ function printTranscript(
       }
     } else if (event.type === "message-edited") {
       const who = names.get(event.chatId) ?? String(event.chatId);
-      const lines = event.entry.text.split("\n").filter((l) => l.trim() !== "");
-      out(
-        `  bot ✎ ${who} (message ${event.entry.messageId}): ${lines.slice(0, 3).join(" | ")}${buttons(event.entry.replyMarkup)}`,
-      );
+      const e = event.entry;
+      if (e.audio) {
+        out(
+          `  bot ✎ ${who} (message ${e.messageId}): ♪ replaced by ${e.audio.performer ?? ""} – ${e.audio.title ?? ""}`,
+        );
+        return;
+      }
+      const lines = e.text.split("\n").filter((l) => l.trim() !== "");
+      // A summary shows its head and its link line; a progress edit its first three lines.
+      const link = lines.find((l) => /^https?:\/\//.test(l));
+      const shown = [...lines.slice(0, 3), ...(link !== undefined ? [link] : [])];
+      out(`  bot ✎ ${who} (message ${e.messageId}): ${shown.join(" | ")}${buttons(e.replyMarkup)}`);
     } else if (event.type === "callback-answered" && event.callback.answer?.text) {
       out(`  bot ⓘ ${event.callback.answer.text}`);
     }

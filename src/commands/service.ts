@@ -163,10 +163,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           ...(peers.self !== undefined ? { holder: peers.self } : {}),
         }),
         files: peers,
-        linkFor: (jobId) =>
-          config.http.enabled && config.http.publicBaseUrl
-            ? downloadUrl(config.http.publicBaseUrl, signer.sign(jobId))
-            : undefined,
+        linkFor: (jobId) => {
+          const now = Date.now();
+          const url = config.http.enabled
+            ? downloadUrl(config.http.publicBaseUrl, signer.sign(jobId, now))
+            : undefined;
+          return url !== undefined ? { url, expiresAt: signer.expiresAt(now) } : undefined;
+        },
         metrics,
         logger,
         version,

@@ -28,6 +28,11 @@ export const errorStatus = {
   limit_per_person: 429,
   queue_full: 503,
   bad_setting: 400,
+  job_not_ended: 409,
+  nothing_to_retry: 409,
+  fix_not_allowed: 403,
+  bad_fix: 400,
+  job_too_old: 410,
   // downloading (yt-dlp), one per YtDlpErrorKind
   download_invalid_id: 400,
   download_unavailable: 404,

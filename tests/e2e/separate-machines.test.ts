@@ -4,7 +4,7 @@
  * one Redis. The bot still sends the album's tracks as audio, the summary's link downloads the zip, and
  * the burner simulates the disc: every file crosses machines over the workers' signed peer route.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -174,12 +174,8 @@ describe("roles on separate machines, sharing only Redis", () => {
     // No package on the bot's disk: it passed the holder's through.
     expect(filesUnder(path.join(bot.dir, "data", "packages"))).toEqual([]);
 
-    const jobId = /Job ([a-z2-9]{7})/.exec(
-      tg
-        .transcript(person.id)
-        .map((m) => m.text)
-        .join("\n"),
-    )?.[1];
+    // The status message, now the summary, names the job.
+    const jobId = /\(job ([a-z2-9]{7})\)/.exec(summary.text)?.[1];
     expect(jobId).toBeDefined();
     const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
     const queued = await fetch(`http://127.0.0.1:${bot.port}/admin/burn`, {
@@ -202,5 +198,19 @@ describe("roles on separate machines, sharing only Redis", () => {
     expect(ended, logs()).toBe(true);
     expect(last, logs()).toMatchObject({ state: "completed", stage: "done" });
     expect(libraryFiles(burner)).toHaveLength(shortSingle.tracks.length);
+    // What crossed to the burner is the album as finished: each copy carries the album gain written in
+    // place after the tracks were sent (the files grew by their new tags).
+    for (const file of libraryFiles(burner)) {
+      const tags = execFileSync("ffprobe", [
+        "-v",
+        "error",
+        "-show_entries",
+        "format_tags",
+        "-of",
+        "json",
+        path.join(burner.dir, "data", "library", file),
+      ]).toString();
+      expect(tags, file).toMatch(/REPLAYGAIN_ALBUM_GAIN/i);
+    }
   }, 60_000);
 });

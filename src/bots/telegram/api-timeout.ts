@@ -21,6 +21,7 @@ const uploadMethods = new Set([
   "sendVoice",
   "sendAnimation",
   "sendMediaGroup",
+  "editMessageMedia",
   "setWebhook",
 ]);
 

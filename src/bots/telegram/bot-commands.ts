@@ -12,6 +12,7 @@ export const botCommands: BotCommandList = [
   { command: "status", description: "Your jobs, or one job by id" },
   { command: "cancel", description: "Stop a job" },
   { command: "settings", description: "Your format, quality and delivery" },
+  { command: "fix", description: "Replace a wrong song: /fix <track> <YouTube link>" },
   { command: "whoami", description: "Your Telegram id" },
   { command: "help", description: "What this bot does and your limits" },
 ];

@@ -54,6 +54,12 @@ export interface BotTuning {
   apiUploadTimeoutMs?: number;
 }
 
+/** A download link and when it stops working (ms since epoch). */
+export interface DownloadLink {
+  url: string;
+  expiresAt: number;
+}
+
 /** Everything `createBot` needs. */
 export interface BotDeps {
   config: BotConfig;
@@ -63,8 +69,8 @@ export interface BotDeps {
   catalog: Pick<Catalog, "parse" | "canonicalRef">;
   /** The same cache (same key prefix) the workers fill. */
   trackCache: Pick<TrackCache, "get" | "setTelegramFileId">;
-  /** A signed download link for a finished job's package, if one can be made. */
-  linkFor(jobId: string): string | undefined;
+  /** A signed download link for a finished job's package and when it expires, if one can be made. */
+  linkFor(jobId: string): DownloadLink | undefined;
   metrics: Metrics;
   logger: Logger;
   version: string;

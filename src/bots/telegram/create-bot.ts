@@ -45,6 +45,9 @@ import { createInFlight } from "./middlewares/in-flight.js";
 import { updateLogger } from "./middlewares/update-logger.js";
 import { startLongPolling, type LongPolling } from "./long-polling.js";
 import { createProgressRelay, type ProgressRelay } from "./progress-relay.js";
+import { fixFeature } from "./features/fix.js";
+import { createTrackResults } from "../../core/jobs/track-results.js";
+import { createKeys } from "../../core/jobs/keys.js";
 import { createTokenBucket } from "./token-bucket.js";
 
 /** Updates the bot asks Telegram for. */
@@ -146,6 +149,9 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     botKey: deps.botKey ?? (t.token.split(":")[0] || "default"),
     uploadLimitMb: t.uploadLimitMb,
     sendAudio: t.sendAudio,
+    doubtfulBelow: t.doubtfulBelow,
+    // Tracks ready within one edit interval of each other go together as an album.
+    gatherMs: t.editIntervalSeconds * 1000,
     outbox:
       deps.outbox !== undefined
         ? createRedisOutboxStore(deps.outbox.connection, deps.outbox.prefix)
@@ -161,7 +167,11 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     api: bot.api,
     jobs: deps.jobs,
     progress: deps.progress,
-    deliver: delivery.deliver,
+    delivery,
+    // Tracks go to the chat as they end when the bot shares Redis with the workers.
+    ...(deps.outbox !== undefined
+      ? { trackResults: createTrackResults(deps.outbox.connection, createKeys(deps.outbox.prefix)) }
+      : {}),
     logger,
     editIntervalMs: t.editIntervalSeconds * 1000,
     reconcileIntervalMs: tuning.reconcileIntervalMs ?? 15_000,
@@ -216,6 +226,7 @@ export function createBot(deps: TelegramBotDeps): TelegramBot {
     statusFeature(features),
     settingsFeature(features),
     burns.composer,
+    fixFeature(features),
     cancelFeature(features),
     fallbackFeature(),
   );

@@ -11,9 +11,10 @@
  * bot picks the chats up from the due-time index. An item is removed only after Telegram accepted it, so
  * nothing is lost; the only way to send one twice is a crash between Telegram's answer and that removal.
  *
- * Keys (named in core/jobs/keys.ts, `outbox`): per chat a list of items, the jobs queued for the chat (a
- * job is queued once), the jobs whose wait the person was told about, the instance sending into the chat
- * (a lock), and one sorted set chat → when its next send may be tried (ms).
+ * Keys (named in core/jobs/keys.ts, `outbox`): per chat a list of items, the jobs queued for the chat, the
+ * jobs whose wait the person was told about, the instance sending into the chat (a lock), and one sorted
+ * set chat → when its next send may be tried (ms). Per job and chat a cursor (the next track to queue:
+ * tracks are queued as they end, in order, each once) and the message id each track went out as.
  *
  * Without Redis (tests, benchmarks that pass none) the same outbox lives in memory and does not outlive
  * the process.
@@ -22,7 +23,7 @@ import type { Redis } from "ioredis";
 import type { JobView } from "../../core/jobs/job-service.js";
 import { createKeys } from "../../core/jobs/keys.js";
 
-/** A text message (a job's summary). */
+/** A text message (a job's summary, from an older version: summaries are now the status message itself). */
 export interface OutboxText {
   kind: "text";
   /** Unique per item. */
@@ -33,9 +34,27 @@ export interface OutboxText {
   text: string;
 }
 
-/** One track to send as audio (or document, for flac/opus). */
-export interface OutboxTrack {
-  kind: "track";
+/** One track as it is sent. */
+export interface OutboxTrackInfo {
+  trackId: string;
+  /** 0-based position in the collection. */
+  index: number;
+  title: string;
+  artists: string[];
+  durationSec?: number;
+  /** Library-relative path of the file. */
+  file: string;
+  /** The worker holding the file, when it is on another machine (peer-files.ts). */
+  holder?: string;
+  /** The file's size, when known (a fetched copy must have it). */
+  bytes?: number;
+  /** How sure the match is (0-100), shown in the caption when the match is doubtful. */
+  confidence?: number;
+  /** True when the match is doubtful: sent on its own with a "Wrong song?" button. */
+  doubtful?: boolean;
+}
+
+interface OutboxFiles {
   id: string;
   jobId: string;
   last: boolean;
@@ -44,29 +63,55 @@ export interface OutboxTrack {
   folder?: string;
   /** The collection's title, for telling the person which tracks wait. */
   collection?: string;
-  /** True when the summary carried a download link. */
+  /** True when the person gets a download link (said when a track is too big to send here). */
   hasLink: boolean;
-  track: {
-    trackId: string;
-    /** 0-based position in the collection. */
-    index: number;
-    title: string;
-    artists: string[];
-    durationSec?: number;
-    /** Library-relative path of the file. */
-    file: string;
-    /** The worker holding the file, when it is on another machine (peer-files.ts). */
-    holder?: string;
-    /** The file's size, when known (a fetched copy must have it). */
-    bytes?: number;
-  };
+  /** How many tracks the collection has, for the captions' "n/N". */
+  total?: number;
+  /** Set when the message replaces the one already sent for this track (after a fix): its message id. */
+  replaces?: number;
 }
 
-export type OutboxItem = OutboxText | OutboxTrack;
+/** One track to send as audio (or document, for flac/opus), with a "Wrong song?" button. */
+export interface OutboxTrack extends OutboxFiles {
+  kind: "track";
+  track: OutboxTrackInfo;
+}
+
+/** 2 to 10 tracks sent as one Telegram album (sendMediaGroup), in collection order. */
+export interface OutboxAlbum extends OutboxFiles {
+  kind: "album";
+  tracks: OutboxTrackInfo[];
+}
+
+export type OutboxItem = OutboxText | OutboxTrack | OutboxAlbum;
+
+/** Which tracks of a job have been queued for a chat: the appended items cover `from` up to `to` (exclusive). */
+export interface CursorMove {
+  from: number;
+  to: number;
+}
 
 export interface OutboxStore {
-  /** Appends a job's items to a chat's outbox unless that job is queued there already; true when appended. */
-  add(chatId: number, jobId: string, items: readonly OutboxItem[], dueAt: number): Promise<boolean>;
+  /**
+   * Appends a job's items to a chat's outbox and moves the job's cursor for the chat (the position of
+   * the next track to queue, in the order the job sends its tracks) from `move.from` to `move.to`, both
+   * at once; nothing happens (false) when the cursor is not at `move.from` (another pass queued them).
+   */
+  append(
+    chatId: number,
+    jobId: string,
+    items: readonly OutboxItem[],
+    dueAt: number,
+    move: CursorMove,
+  ): Promise<boolean>;
+  /** Where a job's cursor stands for a chat (0 when nothing was queued). */
+  cursor(chatId: number, jobId: string): Promise<number>;
+  /** Starts a job's tracks over for a chat (the person asked for it again). */
+  resetCursor(chatId: number, jobId: string): Promise<void>;
+  /** Remembers which message shows a track of a job in a chat (to replace it after a fix). */
+  sentMessage(chatId: number, jobId: string, index: number, messageId: number): Promise<void>;
+  /** The message showing a track of a job in a chat, when known. */
+  messageOf(chatId: number, jobId: string, index: number): Promise<number | undefined>;
   /** The next item of a chat. */
   head(chatId: number): Promise<OutboxItem | undefined>;
   /** Everything queued for a chat, the next item first. */
@@ -91,11 +136,18 @@ export interface OutboxStore {
   release(chatId: number, owner: string): Promise<void>;
 }
 
-const addScript = `
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
-for i = 4, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+const appendScript = `
+local at = tonumber(redis.call('GET', KEYS[4]) or '0')
+if at ~= tonumber(ARGV[4]) then return 0 end
+redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[6])
+if #ARGV < 7 then return 1 end
+redis.call('SADD', KEYS[2], ARGV[1])
+for i = 7, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
 redis.call('ZADD', KEYS[3], 'NX', ARGV[2], ARGV[3])
 return 1`;
+
+/** How long a job's cursor and sent message ids are kept for a chat (a week: longer than a job is kept). */
+const cursorTtlSeconds = 7 * 24 * 3600;
 
 const doneScript = `
 local head = redis.call('LINDEX', KEYS[1], 0)
@@ -128,7 +180,7 @@ return 1`;
 
 /** The outbox in Redis (survives a restart of the bot). */
 export function createRedisOutboxStore(connection: Redis, prefix: string): OutboxStore {
-  const { list, jobs, told, lock, due } = createKeys(prefix).outbox;
+  const { list, jobs, told, lock, due, cursor, sent } = createKeys(prefix).outbox;
   const parse = (raw: string): OutboxItem | undefined => {
     try {
       return JSON.parse(raw) as OutboxItem;
@@ -138,20 +190,40 @@ export function createRedisOutboxStore(connection: Redis, prefix: string): Outbo
   };
 
   return {
-    async add(chatId, jobId, items, dueAt) {
-      if (items.length === 0) return false;
+    async append(chatId, jobId, items, dueAt, move) {
       const added = await connection.eval(
-        addScript,
-        3,
+        appendScript,
+        4,
         list(chatId),
         jobs(chatId),
         due,
+        cursor(jobId, chatId),
         jobId,
         String(dueAt),
         String(chatId),
+        String(move.from),
+        String(move.to),
+        String(cursorTtlSeconds),
         ...items.map((item) => JSON.stringify(item)),
       );
       return added === 1;
+    },
+    async cursor(chatId, jobId) {
+      return Number((await connection.get(cursor(jobId, chatId))) ?? 0);
+    },
+    async resetCursor(chatId, jobId) {
+      await connection.del(cursor(jobId, chatId), sent(jobId, chatId));
+    },
+    async sentMessage(chatId, jobId, index, messageId) {
+      await connection
+        .multi()
+        .hset(sent(jobId, chatId), String(index), String(messageId))
+        .expire(sent(jobId, chatId), cursorTtlSeconds)
+        .exec();
+    },
+    async messageOf(chatId, jobId, index) {
+      const raw = await connection.hget(sent(jobId, chatId), String(index));
+      return raw === null ? undefined : Number(raw);
     },
     async head(chatId) {
       const raw = await connection.lindex(list(chatId), 0);
@@ -209,11 +281,14 @@ export function createRedisOutboxStore(connection: Redis, prefix: string): Outbo
 /** The same outbox in memory: for a bot without Redis; it does not outlive the process. */
 export function createMemoryOutboxStore(): OutboxStore {
   const chats = new Map<number, { items: OutboxItem[]; jobs: Set<string>; told: Set<string>; due: number }>();
+  const cursors = new Map<string, number>();
+  const sent = new Map<string, number>();
   return {
-    add(chatId, jobId, items, dueAt) {
-      if (items.length === 0) return Promise.resolve(false);
+    append(chatId, jobId, items, dueAt, move) {
+      if ((cursors.get(`${jobId}:${chatId}`) ?? 0) !== move.from) return Promise.resolve(false);
+      cursors.set(`${jobId}:${chatId}`, move.to);
+      if (items.length === 0) return Promise.resolve(true);
       let chat = chats.get(chatId);
-      if (chat?.jobs.has(jobId) === true) return Promise.resolve(false);
       if (chat === undefined) {
         chat = { items: [], jobs: new Set(), told: new Set(), due: dueAt };
         chats.set(chatId, chat);
@@ -254,5 +329,16 @@ export function createMemoryOutboxStore(): OutboxStore {
     },
     claim: () => Promise.resolve(true),
     release: () => Promise.resolve(),
+    cursor: (chatId, jobId) => Promise.resolve(cursors.get(`${jobId}:${chatId}`) ?? 0),
+    resetCursor(chatId, jobId) {
+      cursors.delete(`${jobId}:${chatId}`);
+      for (const key of sent.keys()) if (key.startsWith(`${jobId}:${chatId}:`)) sent.delete(key);
+      return Promise.resolve();
+    },
+    sentMessage(chatId, jobId, index, messageId) {
+      sent.set(`${jobId}:${chatId}:${index}`, messageId);
+      return Promise.resolve();
+    },
+    messageOf: (chatId, jobId, index) => Promise.resolve(sent.get(`${jobId}:${chatId}:${index}`)),
   };
 }

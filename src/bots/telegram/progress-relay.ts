@@ -2,7 +2,9 @@
  * The progress relay: a status message per job and chat (the same link asked in a private chat and a
  * group is one job, shown in both), edited as progress events arrive. At most one edit per chat every
  * `editIntervalMs` (the latest state wins; identical text is skipped; "message is not modified" counts as
- * success); the final state is always shown, then the delivery runs, in every chat that asked. Which
+ * success). As tracks end, the ones ready in order go to every chat that follows the job (delivery.ts);
+ * when the job ends its status message becomes the summary (no separate summary message) and the tracks
+ * not sent yet follow, in every chat that asked. Which
  * message shows which job in which chat is kept in the job store (JobService.setRelay), so a restarted
  * bot picks the relays up again with `resume()`; a periodic re-read covers progress events lost on the
  * way (they are best effort).
@@ -10,10 +12,11 @@
 import { GrammyError, type Api, type InlineKeyboard } from "grammy";
 import { endedView, type JobService, type JobView } from "../../core/jobs/job-service.js";
 import type { ProgressSubscription } from "../../core/jobs/progress-broker.js";
+import type { TrackResults } from "../../core/jobs/track-results.js";
 import type { Logger } from "../../core/log.js";
 import { isNotModified } from "./api-error-counter.js";
 import { apiSignal } from "./api-signal.js";
-import type { Deliver } from "./delivery.js";
+import type { Delivery } from "./delivery.js";
 import {
   isFinalStage,
   renderJobMessage,
@@ -27,7 +30,9 @@ export interface ProgressRelayOptions {
   api: Api;
   jobs: Pick<JobService, "peek" | "setRelay" | "relays" | "clearRelay">;
   progress: Pick<ProgressSubscription, "onProgress" | "onFinished">;
-  deliver: Deliver;
+  delivery: Pick<Delivery, "deliver" | "sendReady" | "summary" | "restart">;
+  /** Track results as they end (absent: tracks go to the chat only when the job ends). */
+  trackResults?: Pick<TrackResults, "read">;
   logger: Logger;
   editIntervalMs: number;
   reconcileIntervalMs: number;
@@ -70,6 +75,14 @@ interface Followed {
   wasWaiting?: boolean;
 }
 
+/** Per job: reading its ended tracks (one read at a time; another is asked for while one runs). */
+interface Pull {
+  running: boolean;
+  again: boolean;
+  /** Tracks ended at the last read (done + failed + review), to skip reads when nothing ended. */
+  ended: number;
+}
+
 interface Lane {
   chatId: number;
   lastEditAt: number;
@@ -83,6 +96,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
   /** Job id → chat id → how the job is shown there. */
   const followed = new Map<string, Map<number, Followed>>();
   const lanes = new Map<number, Lane>();
+  const pulls = new Map<string, Pull>();
   let started = false;
   let stopped = false;
   let sweep: NodeJS.Timeout | undefined;
@@ -161,7 +175,8 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
         if (f === undefined) return;
         lane.dirty.delete(f.jobId);
         const final = f.finalView;
-        const { text, keyboard } = renderJobMessage(final ?? f.snapshot);
+        const { text, keyboard } =
+          final !== undefined ? await summaryOf(final) : renderJobMessage(f.snapshot);
         let edited = false;
         if (text !== f.lastText) {
           edited = true;
@@ -216,9 +231,66 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
     }
   }
 
+  /** The summary an ended job's status message becomes (the plain final status if it cannot be made). */
+  async function summaryOf(view: JobView): Promise<{ text: string; keyboard?: InlineKeyboard }> {
+    try {
+      return await options.delivery.summary(view);
+    } catch (err) {
+      logger.warn({ err, jobId: view.id }, "progress relay: could not make the summary");
+      return renderJobMessage(view);
+    }
+  }
+
+  /**
+   * Reads a job's ended tracks and queues the ones now ready in order for every chat that follows it
+   * while it runs. One read per job at a time; asked again meanwhile, it reads once more afterwards.
+   */
+  function pull(jobId: string, endedNow?: number): void {
+    if (options.trackResults === undefined || stopped) return;
+    let p = pulls.get(jobId);
+    if (p === undefined) {
+      p = { running: false, again: false, ended: 0 };
+      pulls.set(jobId, p);
+    }
+    if (endedNow !== undefined && endedNow <= p.ended && !p.running) return;
+    if (p.running) {
+      p.again = true;
+      return;
+    }
+    const state = p;
+    state.running = true;
+    background(async () => {
+      try {
+        do {
+          state.again = false;
+          const ended = await options.trackResults!.read(jobId);
+          state.ended = Math.max(state.ended, ended.size);
+          let again: number | undefined;
+          for (const f of followersOf(jobId)) {
+            if (f.finalView !== undefined) continue;
+            const view = { ...f.view, total: Math.max(f.view.total, f.snapshot.total) };
+            const at = await options.delivery.sendReady(
+              view,
+              f.chatId,
+              ended,
+              logger.child({ jobId, chatId: f.chatId }),
+            );
+            if (at !== undefined) again = Math.min(again ?? at, at);
+          }
+          // Tracks held back to go together as an album: look again when their wait is over.
+          if (again !== undefined && !stopped)
+            setTimeout(() => pull(jobId), Math.max(0, again - Date.now())).unref();
+        } while (state.again && !stopped);
+      } finally {
+        state.running = false;
+        if (!followed.has(jobId)) pulls.delete(jobId);
+      }
+    }, "sending ready tracks");
+  }
+
   async function finish(f: Followed, view: JobView): Promise<void> {
     const log = logger.child({ jobId: f.jobId, chatId: f.chatId });
-    await options.deliver(view, f.chatId, log, signal);
+    await options.delivery.deliver(view, f.chatId, log, signal);
     await jobs.clearRelay(f.jobId, f.chatId);
     log.info({ stage: view.stage }, "job delivered");
   }
@@ -242,6 +314,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       }
       markDirty(f);
     }
+    if (running().length > 0) pull(jobId);
   }
 
   /** Tell the person once when their waiting tracks go on (the status message showed the wait). */
@@ -260,6 +333,8 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
 
   return {
     async follow(view, target, text) {
+      // Asked again once it ended: its tracks go to the chat again, from the first.
+      if (isFinalStage(view.stage)) await options.delivery.restart(view.id, target.chatId);
       await jobs.setRelay(view.id, { chatId: target.chatId, messageId: target.messageId });
       const f: Followed = { jobId: view.id, ...target, snapshot: snapshotOfView(view), view, lastText: text };
       if (isFinalStage(view.stage)) f.finalView = view;
@@ -320,6 +395,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
           if (isFinalStage(event.stage) && event.result) f.finalView = endedView(f.view, event.result);
           markDirty(f);
         }
+        if (!isFinalStage(event.stage)) pull(event.jobId, event.done + event.failed + event.needsReview);
       });
       options.progress.onFinished((jobId) => {
         if (stopped || !followed.has(jobId)) return;
@@ -352,6 +428,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
         if (lane.timer !== undefined) clearTimeout(lane.timer);
         lane.timer = undefined;
       }
+      pulls.clear();
     },
   };
 }

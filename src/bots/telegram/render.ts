@@ -194,7 +194,10 @@ export function renderProgress(s: ProgressSnapshot): string {
   return clip(lines.join("\n"));
 }
 
-/** The final text of a job's status message (the summary follows as its own message). */
+/**
+ * A short final status of an ended job (for /status <id>, and the status message when its summary cannot
+ * be made); the status message of a job followed in a chat ends as the summary ({@link renderSummary}).
+ */
 export function renderFinalStatus(view: JobView): string {
   const r = view.result;
   const head = heading({
@@ -242,12 +245,17 @@ export interface SummaryExtras {
   /** Tracks not sent because they exceed the upload limit. */
   tooBig: TrackResult[];
   uploadLimitMb: number;
-  link?: string;
+  /** The download link and when it stops working. */
+  link?: { url: string; expiresAt: number };
   /** False when tracks are not sent as audio at all. */
   sendingAudio: boolean;
 }
 
-/** The summary sent when a job ends: counts, failures with reasons, review candidates, notes, link. */
+/**
+ * What a job's status message ends as: counts, failures with reasons, review candidates, notes, the link
+ * and until when it works. For a retry it says how many tracks were tried again; for a fix, which track
+ * was replaced.
+ */
 export function renderSummary(view: JobView, extras: SummaryExtras): string {
   const r: CollectionResult | undefined = view.result;
   const title = displayTitle(r?.title ?? view.title ?? view.ref.uri);
@@ -262,6 +270,20 @@ export function renderSummary(view: JobView, extras: SummaryExtras): string {
     if (r?.reason !== undefined) out.push(displayTitle(r.reason, 1000));
   } else {
     out.push(`${r?.outcome === "partial" ? "⚠️" : "✅"} ${title}${subtitle} (job ${view.id})`);
+  }
+  if (view.fix !== undefined && r !== undefined) {
+    const fixed = r.tracks.find((t) => t.index === view.fix?.index);
+    if (fixed !== undefined && (fixed.outcome === "done" || fixed.outcome === "cached"))
+      out.push(
+        `🔧 Track ${trackLine(fixed)} is replaced by the recording you chose, for everyone from now on.`,
+      );
+  }
+  if (view.retry !== undefined && r !== undefined) {
+    const again = r.tracks.filter((t) => view.retry?.indexes.includes(t.index) === true);
+    const now = again.filter((t) => t.outcome === "done" || t.outcome === "cached").length;
+    out.push(
+      `🔁 Tried the ${again.length} failed track${again.length === 1 ? "" : "s"} again: ${now} now ready.`,
+    );
   }
   const helps = new Set<string>();
   const allText = [r?.reason ?? "", ...(r?.notes ?? [])].join(" ");
@@ -317,8 +339,64 @@ export function renderSummary(view: JobView, extras: SummaryExtras): string {
   }
   const tail: string[] = [];
   if (helps.size > 0) tail.push("", ...helps);
-  if (extras.link !== undefined) tail.push("", `Download everything: ${extras.link}`);
+  if (extras.link !== undefined) {
+    tail.push(
+      "",
+      `Download everything (the link works until ${clock(extras.link.expiresAt)}):`,
+      extras.link.url,
+    );
+  }
   return fitMessage(out, body, tail, extras.link !== undefined);
+}
+
+/** Callback data of a track's "Wrong song?" button: `w:<jobId>:<index>` (0-based). */
+export function wrongSongData(jobId: string, index: number): string {
+  return `w:${jobId}:${index}`;
+}
+
+/** Callback data of the summary's "Wrong song?" button (which track?): `wl:<jobId>`. */
+export function wrongSongListData(jobId: string): string {
+  return `wl:${jobId}`;
+}
+
+/** Callback data of the summary's "Retry failed" button: `rf:<jobId>`. */
+export function retryFailedData(jobId: string): string {
+  return `rf:${jobId}`;
+}
+
+/** The buttons under an ended job's summary: retry its failed tracks, fix a wrong match. */
+export function summaryKeyboard(view: JobView): InlineKeyboard | undefined {
+  const tracks = view.result?.tracks ?? [];
+  const failed = tracks.filter((t) => t.outcome === "failed").length;
+  const ready = tracks.some((t) => t.outcome === "done" || t.outcome === "cached");
+  const unsure = tracks.filter((t) => t.outcome === "needs_review" && (t.candidates?.length ?? 0) > 0).length;
+  if (view.stage === "cancelled" || (failed === 0 && !ready && unsure === 0)) return undefined;
+  const kb = new InlineKeyboard();
+  if (failed > 0) kb.text(`🔁 Retry ${failed} failed`, retryFailedData(view.id));
+  // Unsure tracks were not downloaded: the same picker lets the person choose their recording.
+  if (unsure > 0) kb.text(`🤔 Choose for ${unsure} unsure`, wrongSongListData(view.id));
+  else if (ready) kb.text("🤔 Wrong song?", wrongSongListData(view.id));
+  return kb;
+}
+
+/** What a track's caption says: `3/12` (with artist and title for files sent as documents) and, for a doubtful match, how sure it is. */
+export function trackCaption(
+  track: { index: number; title: string; artists: string[]; confidence?: number; doubtful?: boolean },
+  total: number | undefined,
+  doubtfulBelow: number,
+  withName: boolean,
+): string {
+  const position = total !== undefined && total > 0 ? `${track.index + 1}/${total}` : `${track.index + 1}`;
+  const name = withName
+    ? ` · ${displayTitle(track.artists.join(", "), 300)} — ${displayTitle(track.title, 300)}`
+    : "";
+  const doubt =
+    track.doubtful === true
+      ? track.confidence !== undefined && track.confidence < doubtfulBelow
+        ? `\n🤔 Match ${Math.round(track.confidence)}% sure. Not the right song? Tap “Wrong song?”.`
+        : `\n🤔 Worth a listen. Not the right song? Tap “Wrong song?”.`
+      : "";
+  return `${position}${name}${doubt}`;
 }
 
 /**
@@ -397,13 +475,15 @@ export function renderHelp(f: HelpFacts): string {
     "Send /download <link>, or just paste a link to a Spotify track, album or playlist:",
     "• https://open.spotify.com/album/…  (also /track/… and /playlist/…)",
     "• spotify:album:…  or a spotify.link/… short link",
-    "I show the progress here, then send the tracks as audio messages and a link to download them all.",
+    "I show the progress here and send each track as soon as it is ready, then a link to download them all.",
+    "A wrong song? Tap “Wrong song?” and pick the right recording, or use /fix.",
     "",
     "Commands:",
     "/download <link> — collect a track, album or playlist",
     "/status [id] — your jobs, or one job",
     "/cancel <id> — stop a job",
     "/settings — your format, quality and how you get the files",
+    "/fix <track> <YouTube link> — replace a track of your latest job with that recording",
     "/whoami — your Telegram id",
     "/help — this text",
     "",

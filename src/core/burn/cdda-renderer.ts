@@ -22,15 +22,10 @@ import path from "node:path";
 import { ProcessError, ProgramNotFoundError, runProcess } from "../process-runner.js";
 import { UserFacingError } from "../errors.js";
 import { MIN_TRACK_SAMPLES, SAMPLES_PER_SECTOR, CD_SAMPLE_RATE } from "./disc-planner.js";
+import { discLoudness, filterNumber, measureLoudness, type LoudnessMeasurement } from "../media/loudness.js";
 
-/** Loudness measured by loudnorm's first pass (LUFS / dBTP / LU). */
-export interface LoudnessMeasurement {
-  inputI: number;
-  inputTp: number;
-  inputLra: number;
-  inputThresh: number;
-  targetOffset: number;
-}
+// The measuring pass lives in media/loudness.ts (ReplayGain tagging measures the same way).
+export { discLoudness, parseLoudnormJson, type LoudnessMeasurement } from "../media/loudness.js";
 
 export interface RenderInput<T> {
   /** Source audio (any format ffmpeg reads). */
@@ -93,46 +88,7 @@ export const MAX_ALBUM_GAIN_DB = 24;
 /** The resampling/dither step the Red Book output goes through. */
 const CDDA_RESAMPLE = `aresample=${CD_SAMPLE_RATE}:resampler=soxr:osf=s16:dither_method=triangular`;
 
-function num(value: unknown, name: string): number {
-  const n = typeof value === "string" ? Number(value) : typeof value === "number" ? value : NaN;
-  if (value === "-inf" || value === "inf") return value === "-inf" ? -Infinity : Infinity;
-  if (Number.isNaN(n)) throw new Error(`loudnorm: missing or bad ${name}`);
-  return n;
-}
-
-/** Parse loudnorm's JSON block from ffmpeg's stderr. */
-export function parseLoudnormJson(stderr: string): LoudnessMeasurement {
-  const start = stderr.lastIndexOf("{");
-  const end = stderr.lastIndexOf("}");
-  if (start === -1 || end < start) throw new Error("loudnorm: no measurement in ffmpeg output");
-  const raw = JSON.parse(stderr.slice(start, end + 1)) as Record<string, unknown>;
-  return {
-    inputI: num(raw.input_i, "input_i"),
-    inputTp: num(raw.input_tp, "input_tp"),
-    inputLra: num(raw.input_lra, "input_lra"),
-    inputThresh: num(raw.input_thresh, "input_thresh"),
-    targetOffset: num(raw.target_offset, "target_offset"),
-  };
-}
-
-/**
- * Disc loudness from per-track measurements: 10·log10 of the duration-weighted mean energy.
- * Silent tracks (−inf) add duration but no energy.
- */
-export function discLoudness(tracks: readonly { loudness: number; durationMs: number }[]): number {
-  let energy = 0;
-  let duration = 0;
-  for (const t of tracks) {
-    duration += t.durationMs;
-    if (Number.isFinite(t.loudness)) energy += t.durationMs * 10 ** (t.loudness / 10);
-  }
-  return duration > 0 && energy > 0 ? 10 * Math.log10(energy / duration) : -Infinity;
-}
-
-/** `-14.00`-style number for filter arguments (finite, two decimals). */
-function f(n: number): string {
-  return (Number.isFinite(n) ? n : n > 0 ? 99 : -99).toFixed(2);
-}
+const f = filterNumber;
 
 function wrapFfmpegError(err: unknown, ffmpeg: string, input: string): unknown {
   if (err instanceof ProgramNotFoundError) {
@@ -162,39 +118,8 @@ async function measure(
     signal?: AbortSignal;
   },
 ): Promise<{ measured: LoudnessMeasurement; durationMs: number }> {
-  let outTimeUs = 0;
-  const filter =
-    `aformat=channel_layouts=stereo,` +
-    `loudnorm=I=${f(opts.loudnessTarget)}:TP=${f(opts.truePeak)}:LRA=${f(opts.loudnessRange)}:print_format=json`;
   try {
-    const result = await runProcess(
-      opts.ffmpeg,
-      [
-        "-hide_banner",
-        "-nostdin",
-        "-i",
-        input,
-        "-vn",
-        "-af",
-        filter,
-        "-progress",
-        "pipe:1",
-        "-nostats",
-        "-f",
-        "null",
-        "-",
-      ],
-      {
-        signal: opts.signal,
-        timeoutMs: opts.timeoutMs,
-        stderrTailChars: 8000,
-        onStdoutLine: (line) => {
-          const m = /^out_time_us=(\d+)$/.exec(line);
-          if (m) outTimeUs = Math.max(outTimeUs, Number(m[1]));
-        },
-      },
-    );
-    return { measured: parseLoudnormJson(result.stderr), durationMs: outTimeUs / 1000 };
+    return await measureLoudness(input, { ...opts, ffmpegPath: opts.ffmpeg });
   } catch (err) {
     throw wrapFfmpegError(err, opts.ffmpeg, input);
   }

@@ -125,6 +125,11 @@ const telegramSchema = z
       description: "Send finished tracks back as audio messages (the link is always sent).",
       example: "false",
     }),
+    doubtfulBelow: doc(z.number().min(0).max(100).default(85), {
+      description:
+        "A track matched with less confidence than this (0-100) is sent on its own, its caption says how sure the match is, and it carries a 'Wrong song?' button (every track sent on its own carries one; albums get it under the summary).",
+      example: "90",
+    }),
   })
   .prefault({});
 
@@ -229,7 +234,8 @@ const sourceSchema = z
 const matchingSchema = z
   .strictObject({
     minConfidence: doc(z.number().min(0).max(100).default(70), {
-      description: "Below this confidence (0-100) a track is 'needs review' and keeps its top 3 candidates.",
+      description:
+        "Below this confidence (0-100) a track is 'needs review' (not downloaded); every track keeps its top 5 candidates for 'Wrong song?'.",
       example: "75",
     }),
     maxDurationDeltaSeconds: doc(z.number().min(0).default(14), {
@@ -371,6 +377,11 @@ const jobsSchema = z
       description:
         "Disk space for download packages (zips), in MB. Packages are deleted when their links expire; over this, the oldest go first even if their links are still valid. 0: no limit.",
       example: "2048",
+    }),
+    whoMayFix: doc(z.enum(["own", "admins", "anyone"]).default("own"), {
+      description:
+        'Who may replace a wrongly matched track with another YouTube video ("Wrong song?", /fix): "own" (a person their own jobs, admins every job), "admins" (admins only) or "anyone" (every allowed person, any job). The fix is shared: everyone asking for that track later gets the chosen video.',
+      example: '"admins"',
     }),
     maxTracksPerCollection: doc(z.number().int().min(1).max(100_000).default(defaultMaxTracks), {
       description:

@@ -26,6 +26,8 @@ export type LinkVerification =
 export interface LinkSigner {
   /** A token for `jobId`, valid for the configured time from `now` (ms since epoch). */
   sign(jobId: string, now?: number): string;
+  /** When a token signed at `now` stops working (ms since epoch). */
+  expiresAt(now?: number): number;
   /** The job id behind a token, or why it is refused. Never throws. */
   verify(token: string, now?: number): LinkVerification;
 }
@@ -95,6 +97,8 @@ export function createLinkSigner(options: LinkSignerOptions): LinkSigner {
       if (!isJobId(jobId)) throw new RangeError(`not a job id: ${jobId}`);
       return sealer.seal({ j: jobId }, now + ttlMs);
     },
+
+    expiresAt: (now = Date.now()) => now + ttlMs,
 
     verify(token, now = Date.now()) {
       const opened = sealer.open(token, payloadSchema, now);

@@ -4,6 +4,12 @@
  *     worker), and wait for the children;
  *  2. finalize: gather the children's results, write the .m3u8 and cover.jpg, pack a zip (tracks other
  *     workers hold are fetched from them first: peer-files.ts), record the result and tell the person.
+ *
+ * A follow-up of an earlier job (data `retry` or `fix`, made by JobService) skips Spotify: its first step
+ * adds children only for the tracks it re-collects, each with the earlier child's data (`${of}-${index}`,
+ * kept by BullMQ for keepHours; followed back through earlier follow-ups); finalize takes the earlier
+ * result's tracks and puts the new ones in their places, so the result and package are the whole
+ * collection again. A fix that worked also rewrites the earlier job's result (its link, its /status).
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -26,6 +32,7 @@ import type { Metrics } from "../metrics.js";
 import type { Catalog } from "../spotify/catalog.js";
 import type { CancelBus } from "./cancel-bus.js";
 import { endedWithoutTracks, stageOfOutcome, type JobRecords } from "./job-record.js";
+import { applyAlbumGain, type LocalTrack } from "./album-gain.js";
 import { packCollection } from "./packager.js";
 import type { PackageStore } from "./package-store.js";
 import type { ProgressAggregator } from "./progress-aggregator.js";
@@ -42,6 +49,8 @@ import {
 export interface CollectionProcessorDeps {
   catalog: Catalog;
   tracksQueue: Queue;
+  /** The collections' own queue: an earlier collection's data, for a retry's or fix's tracks. */
+  collectionsQueue: Queue;
   cancel: CancelBus;
   progress: ProgressAggregator;
   /** Where the collection's end is recorded (job-record.ts). */
@@ -55,8 +64,15 @@ export interface CollectionProcessorDeps {
   tmpDir: string;
   /** Where packages are made or reused (package-store.ts). */
   packages: PackageStore;
-  /** The track cache, for the files' checksums (a package is named after its content). */
+  /**
+   * The track cache, for the files' checksums (a package is named after its content); album gain keeps
+   * them true when it rewrites a cached file.
+   */
   trackCache: TrackCache;
+  /** For the album gain (album-gain.ts). @defaultValue "ffmpeg" */
+  ffmpegPath?: string;
+  /** @defaultValue "ffprobe" */
+  ffprobePath?: string;
   pathTemplate: string;
   coverMaxBytes: number;
   /** Origins covers may come from besides Spotify's image CDNs (coverOrigins in cover.ts). */
@@ -88,6 +104,16 @@ function childIndex(key: string): number | undefined {
   const match = /-(\d+)$/.exec(key);
   return match ? Number(match[1]) : undefined;
 }
+
+/** What a follow-up re-collects: the earlier job, and the track indexes taken anew. */
+function followUpOf(data: CollectionJobData): { of: string; indexes: number[] } | undefined {
+  if (data.retry) return data.retry;
+  if (data.fix) return { of: data.fix.of, indexes: [data.fix.index] };
+  return undefined;
+}
+
+/** How many follow-ups back a track's data is looked for (a retry of a fix of a retry ...). */
+const MAX_FOLLOW_UP_HOPS = 20;
 
 export function createCollectionProcessor(deps: CollectionProcessorDeps) {
   const files = deps.files ?? localOnlyFiles(deps.libraryDir);
@@ -131,6 +157,81 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
       notes: data.notes ?? [],
       truncated: data.truncated ?? false,
     });
+  }
+
+  /** A track child of `job` (its id is fixed: a retry of the step after a crash adds nothing twice). */
+  function child(job: Job, data: TrackJobData) {
+    const jobId = job.id ?? "";
+    return {
+      name: "track",
+      data,
+      opts: {
+        jobId: `${jobId}-${data.index}`,
+        parent: { id: jobId, queue: job.queueQualifiedName },
+        priority: trackPriority(data.index),
+        attempts: deps.trackAttempts,
+        backoff: { type: "exponential", delay: deps.backoffSeconds * 1000, jitter: 0.5 },
+        ignoreDependencyOnFailure: true,
+        removeOnComplete: { age: keepSeconds },
+        removeOnFail: { age: keepSeconds },
+      },
+    };
+  }
+
+  /**
+   * The data track `index` of job `of` was collected with: that job's child, or (when `of` is itself a
+   * follow-up that did not re-collect it) the child of the job it followed, and so on back.
+   */
+  async function earlierTrackData(of: string, index: number): Promise<TrackJobData | undefined> {
+    let id: string | undefined = of;
+    for (let hop = 0; id !== undefined && hop < MAX_FOLLOW_UP_HOPS; hop++) {
+      const earlier = await Job.fromId(deps.tracksQueue, `${id}-${index}`);
+      const parsed = earlier ? trackJobDataSchema.safeParse(earlier.data) : undefined;
+      if (parsed?.success) return parsed.data;
+      const collection: Job | undefined = await Job.fromId(deps.collectionsQueue, id);
+      const data = collectionJobDataSchema.safeParse(collection?.data);
+      id = data.success ? followUpOf(data.data)?.of : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * The first step of a retry or a fix: no Spotify; children for the tracks it re-collects only (a fix's
+   * child carries the chosen video). A track whose earlier data is gone keeps its earlier result.
+   */
+  async function followUpStep(
+    job: Job,
+    data: CollectionJobData,
+    redo: { of: string; indexes: number[] },
+    token: string,
+  ): Promise<undefined> {
+    const jobId = job.id ?? "";
+    deps.metrics?.queueWait.observe((Date.now() - data.createdAt) / 1000);
+    await deps.progress.stage(jobId, "resolving");
+    const children = [];
+    for (const index of redo.indexes) {
+      const earlier = await earlierTrackData(redo.of, index);
+      if (!earlier) {
+        deps.logger.warn({ jobId, of: redo.of, index }, "earlier track data gone; the track stays as it was");
+        continue;
+      }
+      const { videoId: _earlierChoice, ...rest } = earlier;
+      children.push(
+        child(job, {
+          ...rest,
+          collectionId: jobId,
+          ...(data.fix ? { videoId: data.fix.videoId } : {}),
+        }),
+      );
+    }
+    const title = data.title ?? data.ref.uri;
+    // Progress counts the tracks re-collected (the rest are done already).
+    await deps.progress.begin(jobId, { title, total: children.length }, keepSeconds);
+    await deps.tracksQueue.addBulk(children);
+    await job.updateData({ ...data, step: "finalize" } satisfies CollectionJobData);
+    await deps.progress.stage(jobId, "downloading", { title, total: children.length });
+    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+    return undefined;
   }
 
   async function resolveStep(
@@ -225,20 +326,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         discCount,
         ...(collection.ref.kind === "album" ? { trackTotal: perDisc.get(track.discNumber) ?? total } : {}),
       };
-      return {
-        name: "track",
-        data: childData,
-        opts: {
-          jobId: `${jobId}-${index}`,
-          parent: { id: jobId, queue: job.queueQualifiedName },
-          priority: trackPriority(index),
-          attempts: deps.trackAttempts,
-          backoff: { type: "exponential", delay: deps.backoffSeconds * 1000, jitter: 0.5 },
-          ignoreDependencyOnFailure: true,
-          removeOnComplete: { age: keepSeconds },
-          removeOnFail: { age: keepSeconds },
-        },
-      };
+      return child(job, childData);
     });
     // Ids are fixed, so a retry of this step after a crash adds nothing twice.
     await deps.tracksQueue.addBulk(children);
@@ -268,19 +356,41 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
       if (parsed.success) byIndex.set(parsed.data.index, parsed.data);
     }
     const total = data.totalTracks ?? 0;
-    const tracks: TrackResult[] = [];
-    for (let index = 0; index < total; index++) {
+    // A retry or fix starts from the earlier job's tracks and replaces those it re-collected.
+    const redo = followUpOf(data);
+    const earlier = redo ? (await deps.records.read(redo.of)).result : undefined;
+    if (redo && !earlier) {
+      return finish(
+        job,
+        data,
+        emptyResult(
+          data,
+          "failed",
+          `Job ${redo.of} is too old: I no longer know its tracks. Send the link again.`,
+          "job_too_old",
+        ),
+      );
+    }
+    const tracks: TrackResult[] = earlier ? [...earlier.tracks] : [];
+    const indexes = redo ? redo.indexes : Array.from({ length: total }, (_, i) => i);
+    for (const index of indexes) {
       const known = byIndex.get(index);
+      const before = earlier?.tracks[index];
       if (known) {
-        tracks.push(known);
+        // A fixed track keeps the earlier candidates, so "Wrong song?" still offers them.
+        tracks[index] =
+          known.candidates === undefined && before?.candidates !== undefined
+            ? { ...known, candidates: before.candidates }
+            : known;
         continue;
       }
       // A child that crashed out of its attempts, or one removed by a cancel before it ran.
       const child = await Job.fromId(deps.tracksQueue, `${jobId}-${index}`);
+      if (!child && before) continue; // a follow-up that could not re-collect it: as it was
       const childData = child ? trackJobDataSchema.safeParse(child.data) : undefined;
       const track = childData?.success ? childData.data.track : undefined;
       const failedKey = Object.keys(failures).find((k) => childIndex(k) === index);
-      tracks.push({
+      tracks[index] = {
         index,
         trackId: track?.id ?? "",
         title: track?.title ?? `Track ${index + 1}`,
@@ -292,7 +402,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
             ? "This track kept failing."
             : "This track was not processed.",
         warnings: [],
-      });
+      };
     }
 
     const collected = tracks.filter((t) => (t.outcome === "done" || t.outcome === "cached") && t.file);
@@ -340,27 +450,51 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
           if (fetched) cover = await writeCover(resolveInside(deps.libraryDir, names.cover), fetched);
         }
         if (!cancelled) {
+          // Local paths once: the album gain and the package read the same files.
+          const local: LocalTrack[] = await Promise.all(
+            collected.map(async (t) => {
+              // A track another worker collected is fetched from it (its holder) first.
+              const file = await files.ensureLocal(t.file ?? "", t.holder, {
+                ...(t.bytes !== undefined ? { bytes: t.bytes } : {}),
+                signal,
+              });
+              const cached = await deps.trackCache.get(t.trackId, data.format);
+              return { track: t, file, ...(cached ? { cached } : {}) };
+            }),
+          );
+          // Album gain only for albums: a playlist's tracks come from many records, and played in album
+          // mode they should keep their own albums' levels, so a playlist writes none.
+          const gained =
+            data.ref.kind === "album"
+              ? await applyAlbumGain(local, {
+                  format: data.format,
+                  trackCache: deps.trackCache,
+                  self: files.self,
+                  ffmpegPath: deps.ffmpegPath ?? "ffmpeg",
+                  ffprobePath: deps.ffprobePath ?? "ffprobe",
+                  signal,
+                  logger: deps.logger.child({ jobId }),
+                })
+              : local.map((l) => ({
+                  track: l.track,
+                  file: l.file,
+                  // The cache's checksum names the file's content without reading it again.
+                  ...(l.cached?.path === l.file ? { sha256: l.cached.sha256 } : {}),
+                }));
+          for (const g of gained) tracks[g.track.index] = g.track;
+          result.totalBytes = gained.reduce((sum, g) => sum + (g.track.bytes ?? 0), 0);
           const packed = await packCollection({
             store: deps.packages,
             folder: path.basename(dir),
-            tracks: await Promise.all(
-              collected.map(async (t) => {
-                // A track another worker collected is fetched from it (its holder) first.
-                const file = await files.ensureLocal(t.file ?? "", t.holder, {
-                  ...(t.bytes !== undefined ? { bytes: t.bytes } : {}),
-                  signal,
-                });
-                // The cache's checksum names the file's content without reading it again.
-                const cached = await deps.trackCache.get(t.trackId, data.format);
-                return {
-                  file,
-                  durationSec: t.durationSec ?? 0,
-                  artist: t.artists.join(", "),
-                  title: t.title,
-                  ...(cached?.path === file ? { sha256: cached.sha256 } : {}),
-                };
-              }),
-            ),
+            tracks: gained.map(({ track: t, file, sha256 }) => ({
+              file,
+              durationSec: t.durationSec ?? 0,
+              artist: t.artists.join(", "),
+              title: t.title,
+              // Numbered by its place in the collection, even when earlier tracks are missing.
+              position: t.index + 1,
+              ...(sha256 !== undefined ? { sha256 } : {}),
+            })),
             ...(cover ? { cover } : {}),
             workDir: path.join(deps.tmpDir, jobId),
             signal,
@@ -385,7 +519,14 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         `No download package could be made: ${diskFull ? diskFullMessage : packingFailedMessage}`,
       ];
     }
-    return finish(job, data, result);
+    const ended = await finish(job, data, result);
+    const fixed = data.fix ? ended.tracks[data.fix.index] : undefined;
+    if (data.fix && earlier && fixed?.outcome === "done") {
+      // The earlier job shows the fixed track too (its link, its /status), with the new package; it
+      // still ended when it ended.
+      await deps.records.replaceResult(data.fix.of, { ...ended, finishedAt: earlier.finishedAt });
+    }
+    return ended;
   }
 
   /** Finalize; a failed attempt leaves no `tmp/<job>` behind (the next attempt starts clean). */
@@ -411,7 +552,10 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
       if (data.step === "resolve") {
         if (await deps.cancel.isCancelled(jobId))
           return await finish(job, data, emptyResult(data, "cancelled"));
-        const early = await resolveStep(job, data, token ?? "", combined);
+        const redo = followUpOf(data);
+        const early = redo
+          ? await followUpStep(job, data, redo, token ?? "")
+          : await resolveStep(job, data, token ?? "", combined);
         if (early) return early;
         // moveToWaitingChildren said every child had already finished: finalize now.
         return await finalizeOrClean(job, collectionJobDataSchema.parse(job.data), combined);

@@ -6,11 +6,12 @@
 import { createHash } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { UserFacingError } from "../errors.js";
+import { UserFacingError, type ErrorCode } from "../errors.js";
 import type { AudioFormat, Config } from "../config/schema.js";
+import { VIDEO_ID } from "../media/yt-dlp.js";
 import type { SpotifyRef } from "../spotify/types.js";
 import { newJobId, parseJobId } from "./job-id.js";
-import { createJobRecords, endedWithoutTracks, stageOfOutcome } from "./job-record.js";
+import { createJobRecords, endedWithoutTracks, stageOfOutcome, type JobIdentity } from "./job-record.js";
 import { createKeys, QUEUE_COLLECTIONS, type Keys } from "./keys.js";
 import {
   collectionJobDataSchema,
@@ -55,7 +56,14 @@ export interface JobView {
   createdAt: number;
   finishedAt?: number;
   result?: CollectionResult;
+  /** A job that re-collects the failed tracks of an earlier one: that job, and the 0-based indexes re-collected. */
+  retry?: { of: string; indexes: number[] };
+  /** A job that replaces one track (0-based index) of an earlier job with a YouTube video chosen by a person. */
+  fix?: { of: string; index: number; videoId: string };
 }
+
+/** Who may fix a track's match (config `jobs.whoMayFix`). */
+export type WhoMayFix = Config["jobs"]["whoMayFix"];
 
 export interface JobServiceOptions {
   /** A producer connection (fails fast). Closed by the caller. */
@@ -70,6 +78,11 @@ export interface JobServiceOptions {
   keepHours: number;
   /** Attempts of the resolve/finalize steps (network trouble talking to Spotify). @defaultValue 3 */
   collectionAttempts?: number;
+  /**
+   * Who may fix a track's match: "own" (a person their own jobs, admins every job), "admins", or
+   * "anyone" (every allowlisted person, any job). @defaultValue "own"
+   */
+  whoMayFix?: WhoMayFix;
 }
 
 export interface SubmitRequest {
@@ -99,6 +112,20 @@ export interface JobService {
   listAll(limit?: number): Promise<JobView[]>;
   cancel(jobId: string, actor: Actor): Promise<JobView>;
   /**
+   * Re-collect only the failed tracks of an ended job (a new job; its result lists every track of the
+   * collection, earlier ones carried over, and has its own package). UserFacingError when nothing failed,
+   * the job has not ended, or it is not the actor's. A job already being retried returns that retry (a
+   * double tap starts one); a retry that has ended is retried in turn (its result is the whole collection).
+   */
+  retryFailed(jobId: string, actor: Actor): Promise<JobView>;
+  /**
+   * Replace track `index` (0-based) of an ended job with the YouTube video `videoId` (a new job with
+   * `fix`): the file in the library, the shared track cache, the earlier job's result and package, and a
+   * match override every later request of that track uses. Who may: {@link JobServiceOptions.whoMayFix}.
+   * UserFacingError with a clear sentence otherwise (not allowed, bad index, not a video id, not ended).
+   */
+  fixTrack(jobId: string, index: number, videoId: string, actor: Actor): Promise<JobView>;
+  /**
    * Remember which message shows this job's progress in a chat (one per chat: the same job asked in two
    * chats is shown in both), so a restarted bot can resume. A later message in the same chat replaces it.
    */
@@ -125,6 +152,29 @@ export interface RelayTarget {
 /** The field of a job's relay in one chat in `keys.relay` (job ids never contain `:`). */
 function relayField(jobId: string, chatId: number): string {
   return `${jobId}:${chatId}`;
+}
+
+/**
+ * Codes of the refusals of retryFailed and fixTrack. errors.ts (not this module's to change) has no codes
+ * of their own yet; the nearest existing ones stand in, so adding `job_not_ended`, `nothing_to_retry`,
+ * `fix_not_allowed`, `bad_fix` and `job_too_old` there is a change of this table only.
+ */
+const refusalCode = {
+  notEnded: "job_not_ended",
+  nothingToRetry: "nothing_to_retry",
+  notAllowed: "fix_not_allowed",
+  badFix: "bad_fix",
+  tooOld: "job_too_old",
+} as const satisfies Record<string, ErrorCode>;
+
+/** An earlier job BullMQ no longer keeps (older than keepHours): it cannot be retried or fixed. */
+export class JobTooOldError extends UserFacingError {
+  constructor(id: string, what: "retry" | "fix") {
+    super(
+      refusalCode.tooOld,
+      `Job ${id} is too old to ${what}: I no longer know its tracks. Send the link again.`,
+    );
+  }
 }
 
 export class JobNotFoundError extends UserFacingError {
@@ -194,6 +244,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       failed: p?.failed ?? 0,
       needsReview: p?.needsReview ?? 0,
       createdAt: record.who.createdAt,
+      ...(record.who.retry ? { retry: record.who.retry } : {}),
+      ...(record.who.fix ? { fix: record.who.fix } : {}),
     };
     const title = work?.title ?? p?.title;
     if (title !== undefined) v.title = title;
@@ -223,19 +275,159 @@ export function createJobService(options: JobServiceOptions): JobService {
     });
   }
 
+  /**
+   * Everything that changes the files: two people (or one person) asking in another format or quality
+   * get a job of their own.
+   */
+  function dedupeKeyOf(userId: number, uri: string, format: AudioFormat, quality?: Quality): string {
+    const hash = createHash("sha256")
+      .update(`${userId}|${uri}|${format}|${quality ?? ""}`)
+      .digest("hex")
+      .slice(0, 24);
+    return keys.dedupe(hash);
+  }
+
+  async function queued(): Promise<number> {
+    const counts = await queue.getJobCounts(...activeStates);
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  async function checkQueueDepth(): Promise<void> {
+    if ((await queued()) >= options.maxQueueDepth) {
+      throw new UserFacingError(
+        "queue_full",
+        "I'm busy right now: too many collections are waiting. Please try again in a few minutes.",
+      );
+    }
+  }
+
+  async function checkLimits(userId: number): Promise<void> {
+    const active = await activeOf(userId);
+    if (active.length >= options.maxActiveJobsPerPerson) {
+      throw new UserFacingError(
+        "limit_per_person",
+        `You already have ${active.length} job(s) running (${active.join(", ")}); the limit is ${options.maxActiveJobsPerPerson}. Wait for one to finish or /cancel one.`,
+      );
+    }
+    await checkQueueDepth();
+  }
+
+  /** Record a new job, queue it and list it under its owner and the recent jobs. */
+  async function enqueue(id: string, data: CollectionJobData, who: JobIdentity): Promise<JobView> {
+    // The record first: a worker that picks the job up at once finds it and moves its stage on.
+    await records.create(id, who);
+    await queue.add("collection", data, {
+      jobId: id,
+      attempts: options.collectionAttempts ?? 3,
+      backoff: { type: "exponential", delay: 2000, jitter: 0.5 },
+      removeOnComplete: { age: keepSeconds },
+      removeOnFail: { age: keepSeconds },
+    });
+    await redis
+      .multi()
+      .zadd(keys.userJobs(who.owner.userId), data.createdAt, id)
+      .zremrangebyrank(keys.userJobs(who.owner.userId), 0, -51)
+      .expire(keys.userJobs(who.owner.userId), keepSeconds)
+      .zadd(keys.recentJobs, data.createdAt, id)
+      .zremrangebyrank(keys.recentJobs, 0, -(recentJobsKept + 1))
+      .expire(keys.recentJobs, keepSeconds)
+      .exec();
+    const created = await view(id);
+    if (!created) throw new Error(`job ${id} vanished right after it was queued`);
+    return created;
+  }
+
+  /**
+   * A follow-up of an earlier job (a retry, a fix): its collection data without asking Spotify again
+   * (title, folder, cover, ...), kept by BullMQ for keepHours; and its identity (same person, link,
+   * format, quality, delivery). Undefined when BullMQ no longer has the earlier collection.
+   */
+  async function followUp(
+    earlier: JobView,
+  ): Promise<{ data: CollectionJobData; who: JobIdentity } | undefined> {
+    const job = await queue.getJob(earlier.id);
+    const parsed = job ? collectionJobDataSchema.safeParse(job.data) : undefined;
+    if (!parsed?.success || parsed.data.folder === undefined || parsed.data.totalTracks === undefined) {
+      return undefined;
+    }
+    const { step: _step, createdAt: _createdAt, retry: _retry, fix: _fix, ...rest } = parsed.data;
+    const createdAt = Date.now();
+    return {
+      data: { ...rest, createdAt, step: "resolve" },
+      who: {
+        owner: earlier.owner,
+        ref: earlier.ref,
+        format: earlier.format,
+        ...(earlier.quality !== undefined ? { quality: earlier.quality } : {}),
+        ...(earlier.delivery !== undefined ? { delivery: earlier.delivery } : {}),
+        createdAt,
+      },
+    };
+  }
+
+  /** Start (or find) the retry of an ended job's failed tracks; see JobService.retryFailed. */
+  async function startRetry(earlier: JobView, hops = 0): Promise<JobView> {
+    const jobId = earlier.id;
+    if (!isFinalStage(earlier.stage) || !earlier.result) {
+      throw new UserFacingError(
+        refusalCode.notEnded,
+        `Job ${jobId} is still running; I can retry its failed tracks once it has ended.`,
+      );
+    }
+    const indexes = earlier.result.tracks.filter((t) => t.outcome === "failed").map((t) => t.index);
+    if (indexes.length === 0) {
+      throw new UserFacingError(
+        refusalCode.nothingToRetry,
+        earlier.result.tracks.length === 0
+          ? `Job ${jobId} ended before it had any tracks; send the link again.`
+          : `No track of job ${jobId} failed: there is nothing to retry.`,
+      );
+    }
+    const next = await followUp(earlier);
+    if (!next) throw new JobTooOldError(jobId, "retry");
+    await checkLimits(earlier.owner.userId);
+    const id = newJobId();
+    // One retry per job: a second tap (or a second request of the link) finds the first.
+    let stale = "";
+    for (let round = 0; round < 3; round++) {
+      const other = await records.claimRetry(jobId, id, stale);
+      if (other === undefined) break;
+      const running = await view(other);
+      if (!running || running.stage === "cancelled" || running.stage === "failed") {
+        stale = other; // that retry went nowhere: this one takes its place
+        continue;
+      }
+      if (!isFinalStage(running.stage)) return running;
+      if (hops >= 5)
+        throw new UserFacingError(refusalCode.nothingToRetry, `Job ${other} was retried enough.`);
+      return startRetry(running, hops + 1); // that retry ended: its result is the whole collection
+    }
+    const data: CollectionJobData = { ...next.data, retry: { of: jobId, indexes } };
+    const created = await enqueue(id, data, { ...next.who, retry: { of: jobId, indexes } });
+    // Asking for the link again now finds the retry, whose result is the whole collection.
+    await redis.set(
+      dedupeKeyOf(earlier.owner.userId, earlier.ref.uri, earlier.format, earlier.quality),
+      id,
+      "EX",
+      keepSeconds,
+    );
+    return created;
+  }
+
+  /** True when `actor` may fix the tracks of a job `owner` asked for (config `jobs.whoMayFix`). */
+  function mayFix(owner: Owner, actor: Actor): boolean {
+    const rule = options.whoMayFix ?? "own";
+    if (rule === "anyone" || actor.isAdmin) return true;
+    return rule === "own" && owner.userId === actor.userId;
+  }
+
   return {
     queue,
 
     async submit(request) {
       const format = request.format ?? options.defaultFormat;
-      // Everything that changes the files: two people (or one person) asking in another format or
-      // quality get a job of their own.
       const quality = format === "flac" ? undefined : request.quality;
-      const hash = createHash("sha256")
-        .update(`${request.owner.userId}|${request.ref.uri}|${format}|${quality ?? ""}`)
-        .digest("hex")
-        .slice(0, 24);
-      const dedupeKey = keys.dedupe(hash);
+      const dedupeKey = dedupeKeyOf(request.owner.userId, request.ref.uri, format, quality);
       const previous = await redis.get(dedupeKey);
       if (previous) {
         const existing = await view(previous);
@@ -244,23 +436,20 @@ export function createJobService(options: JobServiceOptions): JobService {
             existing.finishedAt === undefined ||
             Date.now() - existing.finishedAt < options.dedupeSeconds * 1000;
           const usable = existing.stage !== "failed" && existing.stage !== "cancelled";
-          if (recent && usable) return { job: existing, existing: true };
+          const failures = existing.result?.tracks.some((t) => t.outcome === "failed") ?? false;
+          if (recent && usable && isFinalStage(existing.stage) && failures) {
+            // Asked again after some tracks failed: re-collect only those.
+            try {
+              return { job: await startRetry(existing), existing: false };
+            } catch (err) {
+              if (!(err instanceof JobTooOldError)) throw err;
+              // BullMQ no longer has the earlier collection: a new job below.
+            }
+          } else if (recent && usable) return { job: existing, existing: true };
         }
       }
 
-      const active = await activeOf(request.owner.userId);
-      if (active.length >= options.maxActiveJobsPerPerson) {
-        throw new UserFacingError(
-          "limit_per_person",
-          `You already have ${active.length} job(s) running (${active.join(", ")}); the limit is ${options.maxActiveJobsPerPerson}. Wait for one to finish or /cancel one.`,
-        );
-      }
-      if ((await this.depth()) >= options.maxQueueDepth) {
-        throw new UserFacingError(
-          "queue_full",
-          "I'm busy right now: too many collections are waiting. Please try again in a few minutes.",
-        );
-      }
+      await checkLimits(request.owner.userId);
 
       const id = newJobId();
       const data: CollectionJobData = {
@@ -280,8 +469,7 @@ export function createJobService(options: JobServiceOptions): JobService {
         const existing = other ? await view(other) : undefined;
         if (existing) return { job: existing, existing: true };
       }
-      // The record first: a worker that picks the job up at once finds it and moves its stage on.
-      await records.create(id, {
+      const created = await enqueue(id, data, {
         owner: data.owner,
         ref: data.ref,
         format,
@@ -289,25 +477,65 @@ export function createJobService(options: JobServiceOptions): JobService {
         ...(request.delivery !== undefined ? { delivery: request.delivery } : {}),
         createdAt: data.createdAt,
       });
-      await queue.add("collection", data, {
-        jobId: id,
-        attempts: options.collectionAttempts ?? 3,
-        backoff: { type: "exponential", delay: 2000, jitter: 0.5 },
-        removeOnComplete: { age: keepSeconds },
-        removeOnFail: { age: keepSeconds },
-      });
-      await redis
-        .multi()
-        .zadd(keys.userJobs(request.owner.userId), data.createdAt, id)
-        .zremrangebyrank(keys.userJobs(request.owner.userId), 0, -51)
-        .expire(keys.userJobs(request.owner.userId), keepSeconds)
-        .zadd(keys.recentJobs, data.createdAt, id)
-        .zremrangebyrank(keys.recentJobs, 0, -(recentJobsKept + 1))
-        .expire(keys.recentJobs, keepSeconds)
-        .exec();
-      const created = await view(id);
-      if (!created) throw new Error(`job ${id} vanished right after it was queued`);
       return { job: created, existing: false };
+    },
+
+    async retryFailed(jobIdText, actor) {
+      return startRetry(await findOwned(jobIdText, actor));
+    },
+
+    async fixTrack(jobIdText, index, videoId, actor) {
+      const jobId = parseJobId(jobIdText);
+      if (!jobId) throw new JobNotFoundError(jobIdText.slice(0, 20));
+      const earlier = await view(jobId);
+      if (!earlier) throw new JobNotFoundError(jobId);
+      if (!mayFix(earlier.owner, actor)) {
+        throw new UserFacingError(
+          refusalCode.notAllowed,
+          (options.whoMayFix ?? "own") === "admins"
+            ? "Only an admin may fix a track's match here."
+            : `Job ${jobId} is someone else's: you may fix only the tracks of your own jobs.`,
+        );
+      }
+      if (!isFinalStage(earlier.stage) || !earlier.result) {
+        throw new UserFacingError(
+          refusalCode.notEnded,
+          `Job ${jobId} is still running; you can fix its tracks once it has ended.`,
+        );
+      }
+      const tracks = earlier.result.tracks;
+      const track = Number.isInteger(index) ? tracks[index] : undefined;
+      if (!track) {
+        throw new UserFacingError(
+          refusalCode.badFix,
+          tracks.length === 0
+            ? `Job ${jobId} has no tracks to fix.`
+            : `Job ${jobId} has tracks 1 to ${tracks.length}; there is no track ${Math.trunc(index) + 1}.`,
+        );
+      }
+      if (!VIDEO_ID.test(videoId)) {
+        throw new UserFacingError(
+          refusalCode.badFix,
+          "That is not a YouTube video: send a link to it (youtube.com/watch?v=…, youtu.be/…) or its 11-character id.",
+        );
+      }
+      if (!track.trackId) {
+        throw new UserFacingError(
+          refusalCode.badFix,
+          `Track ${index + 1} of job ${jobId} was never read from Spotify, so I can't fix it; send the link again.`,
+        );
+      }
+      if (track.videoId === videoId && (track.outcome === "done" || track.outcome === "cached")) {
+        throw new UserFacingError(
+          refusalCode.badFix,
+          `Track ${index + 1} of job ${jobId} already comes from that video.`,
+        );
+      }
+      const next = await followUp(earlier);
+      if (!next) throw new JobTooOldError(jobId, "fix");
+      await checkQueueDepth();
+      const fix = { of: jobId, index, videoId };
+      return enqueue(newJobId(), { ...next.data, fix }, { ...next.who, fix });
     },
 
     status: findOwned,
@@ -381,10 +609,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       await redis.hdel(keys.relay, relayField(jobId, chatId));
     },
 
-    async depth() {
-      const counts = await queue.getJobCounts(...activeStates);
-      return Object.values(counts).reduce((a, b) => a + b, 0);
-    },
+    depth: queued,
 
     async close() {
       await queue.close();
@@ -401,5 +626,6 @@ export function jobServiceOptions(config: Config): Omit<JobServiceOptions, "conn
     maxQueueDepth: config.jobs.maxQueueDepth,
     dedupeSeconds: config.jobs.dedupeSeconds,
     keepHours: config.jobs.keepHours,
+    whoMayFix: config.jobs.whoMayFix,
   };
 }

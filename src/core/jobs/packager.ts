@@ -1,7 +1,8 @@
 /**
  * Packs a finished collection into one .zip for the download link: what goes in and under which names
- * (the collection's folder, its tracks with unique names, a playlist that refers to them by those names,
- * the cover), and the zip itself. Audio does not compress, so entries are stored (no deflate): packing
+ * (the collection's folder, its tracks named by their position in the collection, `03 - Artist -
+ * Title.ext`, each with its `.lrc` beside it when it has one, a playlist that refers to them by those
+ * names, the cover), and the zip itself. Audio does not compress, so entries are stored (no deflate): packing
  * costs one read of each file for its CRC and one copy. Written through a temp name and renamed, so a link
  * never serves half a file. Where a package lives, and whether an identical one is reused: package-store.ts.
  */
@@ -10,7 +11,9 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import { once } from "node:events";
-import { writeM3u8 } from "../media/library.js";
+import { access } from "node:fs/promises";
+import { EXPLICIT_MARK, writeM3u8 } from "../media/library.js";
+import { lrcPathFor } from "../media/lyrics.js";
 import { safeName, safePath, type NamePart } from "../media/names.js";
 import { sha256OfFile, type PackageStore, type StoredPackage } from "./package-store.js";
 
@@ -122,24 +125,39 @@ export interface PackedTrack {
   title: string;
   /** SHA-256 (hex) of the file when known (the track cache has it); otherwise the file is read for it. */
   sha256?: string;
-}
-
-/** A library file's name as a name part: its extension is kept whole when the name must be cut. */
-function filePart(file: string, suffix?: string): NamePart {
-  const base = path.basename(file);
-  const ext = path.extname(base).slice(1);
-  const known = /^[a-z0-9]{1,8}$/i.test(ext);
-  return {
-    text: known ? base.slice(0, -(ext.length + 1)) : base,
-    ...(known ? { ext } : {}),
-    ...(suffix ? { suffix } : {}),
-  };
+  /**
+   * 1-based position in the collection (a playlist's order), which numbers the entry. Omitted: the
+   * track's place in the list given to {@link packCollection}.
+   */
+  position?: number;
 }
 
 /**
- * Pack a collection as `<folder>/<tracks…>`, `<folder>/<folder>.m3u8` (naming the tracks as they are in the
- * zip) and `<folder>/cover.jpg` when there is a cover. Two tracks with the same file name (in any case)
- * get " (2)", " (3)"… Every entry name is made by `names.ts`. `workDir` holds the zip's playlist while
+ * A track's name in the zip: `03 - Artist - Title`, numbered by its position whatever folder the library
+ * keeps it in (an album track in a playlist keeps its album's number there), with the explicit mark of
+ * its library name kept so the explicit and the clean version of a song stay apart.
+ */
+function entryPart(t: PackedTrack, position: number, width: number, suffix?: string): NamePart {
+  const ext = path.extname(t.file).slice(1);
+  const known = /^[a-z0-9]{1,8}$/i.test(ext);
+  const explicit = path.basename(t.file, known ? `.${ext}` : "").includes(EXPLICIT_MARK);
+  const mark = `${explicit ? EXPLICIT_MARK : ""}${suffix ?? ""}`;
+  const number = String(position).padStart(width, "0");
+  const text = [number, t.artist.trim(), t.title.trim()].filter((p) => p !== "").join(" - ");
+  return { text, ...(known ? { ext } : {}), ...(mark ? { suffix: mark } : {}) };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Pack a collection as `<folder>/<tracks…>` (see {@link entryPart}; a track's synced lyrics `.lrc` follows
+ * it under the same name), `<folder>/<folder>.m3u8` (naming the tracks as they are in the zip) and
+ * `<folder>/cover.jpg` when there is a cover. Two tracks with the same name (in any case) get " (2)"… Every entry name is made by `names.ts`. `workDir` holds the zip's playlist while
  * packing. The package comes from `store`: an identical one (same names, same file contents) is reused,
  * otherwise the zip is written there.
  */
@@ -153,9 +171,12 @@ export async function packCollection(options: {
 }): Promise<StoredPackage> {
   const root = safeName(options.folder);
   const seen = new Set<string>();
-  const entries: ZipEntry[] = options.tracks.map((t) => {
-    let name = safePath([root], filePart(t.file));
-    for (let n = 2; seen.has(name.toLowerCase()); n++) name = safePath([root], filePart(t.file, ` (${n})`));
+  const positions = options.tracks.map((t, i) => t.position ?? i + 1);
+  const width = Math.max(2, String(Math.max(0, ...positions)).length);
+  const entries: ZipEntry[] = options.tracks.map((t, i) => {
+    const part = (suffix?: string) => entryPart(t, positions[i]!, width, suffix);
+    let name = safePath([root], part());
+    for (let n = 2; seen.has(name.toLowerCase()); n++) name = safePath([root], part(` (${n})`));
     seen.add(name.toLowerCase());
     return { file: t.file, name };
   });
@@ -169,12 +190,19 @@ export async function packCollection(options: {
       title: t.title,
     })),
   );
-  entries.push({ file: playlist, name: playlistEntry });
+  // Each track's .lrc right after it, under the same name: players find it beside the audio.
+  const zipped: ZipEntry[] = [];
+  for (const entry of entries) {
+    zipped.push(entry);
+    const lrc = lrcPathFor(entry.file);
+    if (await exists(lrc)) zipped.push({ file: lrc, name: lrcPathFor(entry.name) });
+  }
+  zipped.push({ file: playlist, name: playlistEntry });
   if (options.cover)
-    entries.push({ file: options.cover, name: safePath([root], { text: "cover", ext: "jpg" }) });
+    zipped.push({ file: options.cover, name: safePath([root], { text: "cover", ext: "jpg" }) });
   const known = new Map(options.tracks.map((t) => [t.file, t.sha256]));
   const ids = await Promise.all(
-    entries.map(async (e) => ({ name: e.name, sha256: known.get(e.file) ?? (await sha256OfFile(e.file)) })),
+    zipped.map(async (e) => ({ name: e.name, sha256: known.get(e.file) ?? (await sha256OfFile(e.file)) })),
   );
-  return options.store.obtain(ids, (dest) => writeZip(dest, entries, options.signal));
+  return options.store.obtain(ids, (dest) => writeZip(dest, zipped, options.signal));
 }

@@ -9,7 +9,14 @@ import type { Track } from "../spotify/types.js";
 import type { JobRecords } from "./job-record.js";
 import type { Keys } from "./keys.js";
 import { RecentJobs, type ProgressPublisher } from "./progress-broker.js";
-import { isFinalStage, type JobStage, type ProgressEvent, type TrackOutcome } from "./schemas.js";
+import {
+  isFinalStage,
+  type JobStage,
+  type ProgressEvent,
+  type TrackOutcome,
+  type TrackResult,
+} from "./schemas.js";
+import { createTrackResults } from "./track-results.js";
 
 type Step = "matching" | "downloading" | "transcoding";
 
@@ -40,6 +47,8 @@ export interface ProgressAggregator {
     outcome: TrackOutcome,
     track: Track,
     searches?: number,
+    /** The track's whole result, kept for the chat (track-results.ts) before the progress event goes out. */
+    result?: TrackResult,
   ): Promise<void>;
   /** The track waits for YouTube (a pause or the hour's budget) until `wait.until`. */
   trackWaiting(collectionId: string, index: number, track: Track, wait: Wait): Promise<void>;
@@ -69,6 +78,7 @@ export function createProgressAggregator(options: {
   // Forgets a collection at its final stage, and (since this worker may never see that stage: another
   // worker runs the collection) once it has not published for `minInterval`.
   const lastPublished = new RecentJobs(minInterval);
+  const results = createTrackResults(redis, keys);
 
   async function publish(
     collectionId: string,
@@ -163,7 +173,8 @@ export function createProgressAggregator(options: {
       );
     },
 
-    async trackFinished(collectionId, index, outcome, track, searches = 0) {
+    async trackFinished(collectionId, index, outcome, track, searches = 0, result) {
+      if (result !== undefined) await results.write(collectionId, result);
       await write(collectionId, index, { s: outcome, p: 100, q: searches });
       await publish(
         collectionId,

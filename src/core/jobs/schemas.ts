@@ -22,6 +22,9 @@ export const trackSchema = z.object({
   releaseDate: z.string().optional(),
   coverUrl: z.string().optional(),
   albumUpc: z.string().optional(),
+  genre: z.string().optional(),
+  label: z.string().optional(),
+  copyright: z.string().optional(),
 });
 
 /** True when A and B are the same type (not merely assignable one way). */
@@ -88,6 +91,13 @@ export const collectionJobDataSchema = z.object({
   folder: z.string().optional(),
   /** The album's UPC (album requests), the CD's catalog number when burnt. */
   upc: z.string().optional(),
+  /**
+   * A retry: re-collect only these tracks (0-based indexes) of the earlier job `of`; the rest of its
+   * result is carried over. Spotify is not asked again (title, folder, ... are copied from that job).
+   */
+  retry: z.object({ of: z.string(), indexes: z.array(z.number().int().min(0)) }).optional(),
+  /** A fix: replace track `index` of the earlier job `of` with the YouTube video a person chose. */
+  fix: z.object({ of: z.string(), index: z.number().int().min(0), videoId: z.string() }).optional(),
 });
 export type CollectionJobData = z.infer<typeof collectionJobDataSchema>;
 
@@ -104,6 +114,8 @@ export const trackJobDataSchema = z.object({
   discCount: z.number().int(),
   /** Tracks on this track's disc, for the "n/N" tag (album requests only). */
   trackTotal: z.number().int().optional(),
+  /** A fix: download this YouTube video, chosen by a person (no cache, no matching). */
+  videoId: z.string().optional(),
 });
 export type TrackJobData = z.infer<typeof trackJobDataSchema>;
 
@@ -124,6 +136,11 @@ export const trackResultSchema = z.object({
   holder: z.string().optional(),
   bytes: z.number().optional(),
   durationSec: z.number().optional(),
+  /**
+   * Loudness of the written file (integrated LUFS, linear true peak), measured for its ReplayGain track
+   * tags and reused for the album gain. Absent for cached tracks (and silence): measured when needed.
+   */
+  loudness: z.object({ integrated: z.number(), peak: z.number() }).optional(),
   videoId: z.string().optional(),
   /** ISRC of the recording (from the catalog), for the CD's subcode when the track is burned. */
   isrc: z.string().optional(),
@@ -132,9 +149,17 @@ export const trackResultSchema = z.object({
   searches: z.number().int().optional(),
   /** E.g. a duration that differs from Spotify's by more than 5 s. */
   warnings: z.array(z.string()).default([]),
-  /** For needs-review: the best candidates, best first. */
+  /** The best candidates the matcher scored, best first (done and needs-review tracks): what a person may pick instead. */
   candidates: z
-    .array(z.object({ id: z.string(), title: z.string(), channel: z.string(), score: z.number() }))
+    .array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        channel: z.string(),
+        score: z.number(),
+        durationSec: z.number().optional(),
+      }),
+    )
     .optional(),
 });
 export type TrackResult = z.infer<typeof trackResultSchema>;

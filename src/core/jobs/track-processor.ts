@@ -2,6 +2,11 @@
  * One track: cache -> YouTube's gate (pause, hourly budget) -> match -> yt-dlp (LRCLIB asked meanwhile) ->
  * ffmpeg (tags, cover, plain lyrics) -> library (and a .lrc beside the file) -> cache.
  *
+ * A person's choice of video comes first: a fix (the track job names the video) skips the cache and the
+ * matcher, replaces the file and the cache entry, and records a match override; every later request of
+ * the track (any format, anyone) then uses that video: a cached file of another video is not used, and
+ * nothing is searched.
+ *
  * Permanent outcomes (no confident match, unavailable recording, cancelled) are returned as results so
  * they neither retry nor fail the collection; temporary trouble (network, timeouts) is thrown so BullMQ
  * retries it with backoff. A passing cause on YouTube's side (its session rate limit, a bot check, the
@@ -19,7 +24,7 @@ import { findMatch } from "../matching/find-match.js";
 import type { MatchOptions } from "../matching/scorer.js";
 import type { Candidate, CandidateSource, MatchResult } from "../matching/types.js";
 import { fetchCover } from "../media/cover.js";
-import { checkSourceLength, transcode, MediaError, type AudioTags } from "../media/ffmpeg.js";
+import { checkSourceLength, keptCodecOf, transcode, MediaError, type AudioTags } from "../media/ffmpeg.js";
 import type { Track } from "../spotify/types.js";
 import { diskFullMessage, isDiskFull } from "../media/disk-full.js";
 import { resolveInside } from "../media/library.js";
@@ -30,6 +35,7 @@ import type { Wait, YouTubeGate } from "../media/youtube-gate.js";
 import { YtDlpError, type DownloadResult, type YtDlp } from "../media/yt-dlp.js";
 import type { Metrics } from "../metrics.js";
 import type { CancelBus } from "./cancel-bus.js";
+import type { MatchOverrides } from "./match-overrides.js";
 import type { ProgressAggregator } from "./progress-aggregator.js";
 import { qualityMark, trackJobDataSchema, type TrackResult } from "./schemas.js";
 
@@ -59,6 +65,8 @@ export interface TrackProcessorDeps {
   durationToleranceSec: number;
   cancel: CancelBus;
   progress: ProgressAggregator;
+  /** The videos people chose for tracks (fixes): asked before the cache and the matcher. */
+  overrides: MatchOverrides;
   /** Lyrics lookups (LRCLIB); absent when `lyrics.enabled` is false. */
   lyrics?: LyricsClient;
   logger: Logger;
@@ -73,8 +81,15 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** The tags a collected file carries (the benchmark's baseline writes the same). */
-export function trackTags(track: Track, placement: { trackTotal?: number; discCount: number }): AudioTags {
+/**
+ * The tags a collected file carries (the benchmark's baseline writes the same); `videoId` is the YouTube
+ * recording it came from, written as the source URL.
+ */
+export function trackTags(
+  track: Track,
+  placement: { trackTotal?: number; discCount: number },
+  videoId?: string,
+): AudioTags {
   return {
     title: track.title,
     artist: track.artistCredit ?? track.artists.join(", "),
@@ -86,6 +101,11 @@ export function trackTags(track: Track, placement: { trackTotal?: number; discCo
     discTotal: placement.discCount,
     ...(track.releaseDate ? { date: track.releaseDate } : {}),
     ...(track.isrc ? { isrc: track.isrc } : {}),
+    ...(track.genre ? { genre: track.genre } : {}),
+    ...(track.label ? { label: track.label } : {}),
+    ...(track.copyright ? { copyright: track.copyright } : {}),
+    ...(track.explicit ? { explicit: true } : {}),
+    ...(videoId ? { sourceUrl: `https://music.youtube.com/watch?v=${encodeURIComponent(videoId)}` } : {}),
   };
 }
 
@@ -122,6 +142,22 @@ function skippedWarning(skipped: readonly Skipped[], used: string): string | und
   return first.why === "unavailable"
     ? `the best match was unavailable on YouTube; the next one (${used}) was used`
     : `the best match turned out far longer than the song; the next one (${used}) was used`;
+}
+
+/** The candidates a person may pick instead (best first, at most 5), as a result carries them. */
+function candidatesOf(match: MatchResult): NonNullable<TrackResult["candidates"]> {
+  return match.top.slice(0, 5).map((s) => ({
+    id: s.candidate.id,
+    title: s.candidate.title,
+    channel: s.candidate.channel,
+    score: Math.round(s.score),
+    ...(s.candidate.durationSec !== undefined ? { durationSec: s.candidate.durationSec } : {}),
+  }));
+}
+
+/** A video a person chose, as a pick to download (nothing else is known of it before it is). */
+function chosenPick(videoId: string): Candidate {
+  return { id: videoId, title: "", channel: "", via: "video" };
 }
 
 function scoreOf(match: MatchResult, candidate: Candidate): number {
@@ -219,7 +255,14 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
     };
     const finish = async (result: TrackResult): Promise<TrackResult> => {
       deps.metrics?.tracks.inc({ outcome: result.outcome });
-      await deps.progress.trackFinished(collectionId, index, result.outcome, track, result.searches ?? 0);
+      await deps.progress.trackFinished(
+        collectionId,
+        index,
+        result.outcome,
+        track,
+        result.searches ?? 0,
+        result,
+      );
       return result;
     };
 
@@ -228,7 +271,13 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
 
     // A quality of the person's own makes a file of its own, beside the shared one and not cached.
     const mark = qualityMark(data.format, data.quality, deps.bitrateKbps);
-    const cached = mark === undefined ? await deps.cache.get(track.id, data.format) : undefined;
+    // A fix names its video (and replaces whatever is cached); else an earlier fix of this track may.
+    const chosen = data.videoId;
+    const pinned = chosen ?? (await deps.overrides.get(track.id))?.videoId;
+    const entry =
+      mark === undefined && chosen === undefined ? await deps.cache.get(track.id, data.format) : undefined;
+    const cached =
+      entry !== undefined && (pinned === undefined || entry.videoId === pinned) ? entry : undefined;
     const copy = cached ? await cachedCopy(cached, log) : undefined;
     if (cached && copy !== undefined) {
       deps.metrics?.cacheHits.inc({ kind: "file" });
@@ -265,17 +314,16 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       await mkdir(work, { recursive: true });
       const wait = await deps.youtube.admit(`${job.id ?? index}:${job.attemptsMade}`);
       if (wait) return await waitFor(wait);
-      await report("matching", 0);
-      const match = await findMatch(track, deps.source, deps.match, signal);
-      const searches = match.searched?.length ?? 0;
-      for (const kind of match.searched ?? []) deps.metrics?.searchRequests.inc({ kind });
-      if (!match.choice || match.needsReview) {
-        const candidates = match.top.map((s) => ({
-          id: s.candidate.id,
-          title: s.candidate.title,
-          channel: s.candidate.channel,
-          score: Math.round(s.score),
-        }));
+      // A chosen video is not searched for; otherwise the matcher picks.
+      let match: MatchResult | undefined;
+      if (pinned === undefined) {
+        await report("matching", 0);
+        match = await findMatch(track, deps.source, deps.match, signal);
+      }
+      const searches = match?.searched?.length ?? 0;
+      for (const kind of match?.searched ?? []) deps.metrics?.searchRequests.inc({ kind });
+      if (match && (!match.choice || match.needsReview)) {
+        const candidates = candidatesOf(match);
         const best = match.choice ? ` (best guess ${Math.round(match.confidence)}% sure)` : "";
         return finish({
           ...base,
@@ -292,16 +340,17 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       // Asked while the audio downloads; it never rejects (lyrics are optional).
       const lyricsLookup = deps.lyrics?.find(track, signal);
       const { choice, downloaded, skipped, codec } = await downloadFirstAvailable(
-        confidentPicks(match, deps.match),
+        match ? confidentPicks(match, deps.match) : [chosenPick(pinned ?? "")],
         track.durationMs / 1000,
         {
           dir: work,
+          ...(data.quality === "original" ? { preferCodec: keptCodecOf(data.format) } : {}),
           signal,
           timeoutMs: deps.trackTimeoutMs,
           onProgress: (p) => void report("downloading", p.percent ?? 0).catch(() => undefined),
         },
       );
-      log.debug({ videoId: choice.id, confidence: match.confidence, skipped }, "downloaded");
+      log.debug({ videoId: choice.id, confidence: match?.confidence, chosen: !match, skipped }, "downloaded");
 
       const cover = track.coverUrl
         ? await fetchCover(track.coverUrl, {
@@ -321,7 +370,7 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         format: data.format,
         bitrateKbps: typeof data.quality === "number" ? data.quality : deps.bitrateKbps,
         ...(data.quality === "original" ? { keepSourceCodec: codec } : {}),
-        tags: { ...trackTags(track, data), ...(lyrics?.plain ? { lyrics: lyrics.plain } : {}) },
+        tags: { ...trackTags(track, data, choice.id), ...(lyrics?.plain ? { lyrics: lyrics.plain } : {}) },
         ...(cover ? { coverPath: cover } : {}),
         durationSec: track.durationMs / 1000,
         // The output may be no larger than a download may be: one budget for both.
@@ -341,7 +390,8 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
       const warnings: string[] = [];
       const skippedNote = skippedWarning(skipped, choice.id);
       if (skippedNote) warnings.push(skippedNote);
-      if (written.durationMismatch) {
+      // A fix is what a person chose: its entry carries no warning.
+      if (written.durationMismatch && chosen === undefined) {
         warnings.push(
           `length differs from Spotify's by ${Math.abs(Math.round(written.deltaSec))} s: it may be another version`,
         );
@@ -357,6 +407,8 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
           videoId: choice.id,
           createdAt: new Date().toISOString(),
         });
+      // After the cache holds the new file: whoever follows the override finds it there.
+      if (chosen !== undefined) await deps.overrides.set(track.id, { videoId: chosen, at: Date.now() });
       return finish({
         ...base,
         outcome: "done",
@@ -364,8 +416,10 @@ export function createTrackProcessor(deps: TrackProcessorDeps) {
         ...held,
         bytes: written.bytes,
         durationSec: written.durationSec,
+        // Kept for the album gain (collection-processor). Silence (−inf) has no JSON number: left out.
+        ...(Number.isFinite(written.loudness.integrated) ? { loudness: written.loudness } : {}),
         videoId: choice.id,
-        confidence: Math.round(scoreOf(match, choice)),
+        ...(match ? { confidence: Math.round(scoreOf(match, choice)), candidates: candidatesOf(match) } : {}),
         searches,
         warnings,
       });

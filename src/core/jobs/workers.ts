@@ -26,6 +26,7 @@ import { createJobRecords, endedWithoutTracks } from "./job-record.js";
 import { createPackageStore } from "./package-store.js";
 import { collectionJobDataSchema } from "./schemas.js";
 import { createKeys, QUEUE_COLLECTIONS, QUEUE_TRACKS } from "./keys.js";
+import { createMatchOverrides } from "./match-overrides.js";
 import { createProgressAggregator } from "./progress-aggregator.js";
 import { progressBroker } from "./progress-broker.js";
 import { createTrackProcessor } from "./track-processor.js";
@@ -142,6 +143,7 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     durationToleranceSec: config.download.durationToleranceSeconds,
     cancel,
     progress,
+    overrides: createMatchOverrides(client, keys),
     ...(config.lyrics.enabled
       ? {
           lyrics: createLyricsClient({
@@ -156,8 +158,11 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     shuttingDown: () => shuttingDown,
   });
   const processCollection = createCollectionProcessor({
+    ffmpegPath: config.download.ffmpegPath,
+    ffprobePath: config.download.ffprobePath,
     catalog: deps.catalog,
     tracksQueue,
+    collectionsQueue,
     cancel,
     progress,
     records,

@@ -60,7 +60,7 @@ const lineSchema = z.object({
 
 /** Options of {@link runMatchCommand}. */
 export interface MatchCommandOptions extends MatchOptions {
-  /** Also print the top three scored candidates per line. @defaultValue false */
+  /** Also print the top five scored candidates per line. @defaultValue false */
   verbose?: boolean;
 }
 

@@ -430,7 +430,8 @@ export function matchTrack(
     scored.push(scorePrepared(prepared, c, opts));
   }
   scored.sort(compareScored);
-  const top = scored.slice(0, 3);
+  // The best five: enough choices for a person fixing a wrong match ("Wrong song?").
+  const top = scored.slice(0, 5);
   const best = scored[0];
   if (best === undefined) {
     return { choice: null, confidence: 0, reasons: ["no candidates found"], needsReview: true, top };

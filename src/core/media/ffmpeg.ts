@@ -2,6 +2,9 @@
  * ffmpeg and ffprobe through the process runner: transcode a downloaded recording into the library format
  * with tags and cover art, report progress, and check the result's length against Spotify's.
  *
+ * Every written file also gets its ReplayGain track tags (replaygain.ts) before it takes its final name,
+ * and the result carries the measured loudness so an album gain needs no second measurement.
+ *
  * Why not fluent-ffmpeg: archived, and it no longer works properly with recent ffmpeg. The argument list
  * below is small enough to own.
  */
@@ -12,6 +15,10 @@ import { UserFacingError } from "../errors.js";
 import { ProcessError, runProcess } from "../process-runner.js";
 import { diskFullMessage, saysDiskFull } from "./disk-full.js";
 import { atomicMove, type LibraryFormat } from "./library.js";
+import { writeUsltLyrics } from "./id3-lyrics.js";
+import { writeMp4Tags, type Mp4Tags } from "./mp4-tags.js";
+import { writePictureMetadata } from "./opus-picture.js";
+import { addTags, measureFile, replayGainTags, type Loudness } from "./replaygain.js";
 import { truncateUtf8, wellFormed } from "./names.js";
 
 /** Tags written into every file. Empty or missing values are left out. */
@@ -29,10 +36,20 @@ export interface AudioTags {
   isrc?: string;
   /**
    * Plain lyrics, line breaks kept (lyrics.ts). ffmpeg's `lyrics` key: `©lyr` in m4a, `LYRICS` in
-   * Vorbis comments; in mp3 ffmpeg writes it as a TXXX frame named `USLT`, not a real USLT frame
-   * (checked with 5.1; ffmpeg ticket #8795), which ffprobe reads back as `lyrics` but some players ignore.
+   * Vorbis comments; in mp3 ffmpeg 5.1 writes a TXXX frame named `USLT` (ffmpeg ticket #8795), which
+   * id3-lyrics.ts then turns into a real USLT frame.
    */
   lyrics?: string;
+  /** Genre, only where the catalog knows one. */
+  genre?: string;
+  /** Record label: ID3 `TPUB`, Vorbis `LABEL`, an iTunes freeform `LABEL` atom in m4a. */
+  label?: string;
+  /** Copyright line (`cprt` in m4a, `TCOP` in ID3, `COPYRIGHT` in Vorbis comments). */
+  copyright?: string;
+  /** Explicit lyrics: `rtng` = 1 in m4a (iTunes' advisory), `ITUNESADVISORY=1` elsewhere. */
+  explicit?: boolean;
+  /** Where the audio came from (a YouTube Music watch URL); written as the comment, in every format. */
+  sourceUrl?: string;
 }
 
 export interface TranscodeOptions {
@@ -49,7 +66,7 @@ export interface TranscodeOptions {
    */
   keepSourceCodec?: string;
   tags: AudioTags;
-  /** JPEG/PNG to embed (mp3, m4a, flac). Not embedded in opus (see {@link coverSupported}). */
+  /** JPEG/PNG to embed: a picture stream in mp3, m4a, flac; a METADATA_BLOCK_PICTURE comment in opus. */
   coverPath?: string;
   /**
    * Spotify's duration: the 100 % mark of progress, the reference of the length check, and the bound of
@@ -80,6 +97,8 @@ export interface TranscodeResult {
   deltaSec: number;
   /** True when |deltaSec| exceeds the tolerance: the match may be the wrong recording. */
   durationMismatch: boolean;
+  /** Loudness of the written file (its ReplayGain track tags come from it; album gain can reuse it). */
+  loudness: Loudness;
 }
 
 /**
@@ -118,11 +137,12 @@ export class MediaError extends UserFacingError {
 }
 
 /**
- * Opus in Ogg would need a hand-built METADATA_BLOCK_PICTURE comment; we skip cover embedding there (the
- * collection folder still gets cover.jpg).
+ * Every format embeds the cover: mp3, m4a and flac as an attached picture, opus as a METADATA_BLOCK_PICTURE
+ * comment (opus-picture.ts; ffmpeg 5.1 cannot mux a picture stream into Ogg), up to
+ * `OPUS_COVER_MAX_BYTES` (a larger cover is left out there).
  */
-export function coverSupported(format: LibraryFormat): boolean {
-  return format !== "opus";
+export function coverSupported(_format: LibraryFormat): boolean {
+  return true;
 }
 
 /** The codec each container can take from YouTube as it is: its Opus into .opus, its AAC into .m4a. */
@@ -131,6 +151,12 @@ const keptCodec: Partial<Record<LibraryFormat, string>> = { opus: "opus", m4a: "
 /** Formats that offer "keep the original stream" (m4a, opus). */
 export function offersOriginalStream(format: LibraryFormat): boolean {
   return keptCodec[format] !== undefined;
+}
+
+/** The source codec `format` can keep as it is (`aac`, `opus`), so a download should prefer it. */
+export function keptCodecOf(format: LibraryFormat): "aac" | "opus" | undefined {
+  const codec = keptCodec[format];
+  return codec === "aac" || codec === "opus" ? codec : undefined;
 }
 
 /** True when a source in `codec` goes into `format` without re-encoding. */
@@ -190,7 +216,14 @@ export function metadataArgs(format: LibraryFormat, tags: AudioTags): string[] {
         : undefined,
     ],
     ["date", tags.date],
+    ["genre", tags.genre],
+    ["copyright", tags.copyright],
+    ["comment", tags.sourceUrl],
   ];
+  // Label and the explicit flag: m4a gets them as atoms ffmpeg cannot write ({@link m4aAtoms}).
+  if (format === "mp3") pairs.push(["publisher", tags.label]);
+  if (format === "flac" || format === "opus") pairs.push(["LABEL", tags.label]);
+  if (tags.explicit && format !== "m4a") pairs.push(["ITUNESADVISORY", "1"]);
   if (tags.isrc && format === "mp3") pairs.push(["TSRC", tags.isrc]);
   if (tags.isrc && (format === "flac" || format === "opus")) pairs.push(["ISRC", tags.isrc]);
   const args: string[] = [];
@@ -203,6 +236,12 @@ export function metadataArgs(format: LibraryFormat, tags: AudioTags): string[] {
   const lyrics = tags.lyrics === undefined ? "" : lyricsValue(tags.lyrics);
   if (lyrics !== "") args.push("-metadata", `lyrics=${lyrics}`);
   return args;
+}
+
+/** The m4a tags ffmpeg 5.1 drops, written afterwards by mp4-tags.ts: the label and the advisory. */
+export function m4aAtoms(tags: AudioTags): Mp4Tags {
+  const label = tags.label === undefined ? "" : tagValue(tags.label);
+  return { ...(label ? { freeform: { LABEL: label } } : {}), ...(tags.explicit ? { rating: 1 } : {}) };
 }
 
 /** Lyrics longer than this are cut at a line (one argv entry may hold 128 KiB on Linux). */
@@ -260,14 +299,17 @@ export function createProgressParser(durationSec: number, onProgress: (percent: 
  * bounds a dishonest source cannot get past: no more than {@link maxLengthSec} of output (`-t`) and no
  * more than `maxOutputBytes` written (`-fs`).
  */
-export function transcodeArgs(options: TranscodeOptions, temp: string): string[] {
-  const withCover = options.coverPath !== undefined && coverSupported(options.format);
+export function transcodeArgs(options: TranscodeOptions, temp: string, pictureMetadata?: string): string[] {
+  const withCover = options.coverPath !== undefined && options.format !== "opus";
+  const withPicture = pictureMetadata !== undefined && options.format === "opus";
   const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", options.input];
   if (withCover) args.push("-i", options.coverPath!);
+  if (withPicture) args.push("-f", "ffmetadata", "-i", pictureMetadata);
   args.push("-map", "0:a:0");
   if (withCover) args.push("-map", "1:v:0", "-c:v", "mjpeg", "-disposition:v:0", "attached_pic");
-  // Drop the source's own tags (video titles, uploader) and chapters; ours follow.
-  args.push("-map_metadata", "-1", "-map_chapters", "-1");
+  // Drop the source's own tags (video titles, uploader) and chapters; ours follow (and, in opus, the
+  // cover comment from the ffmetadata input).
+  args.push("-map_metadata", withPicture ? "1" : "-1", "-map_chapters", "-1");
   const copy =
     options.keepSourceCodec !== undefined && keepsStream(options.format, options.keepSourceCodec)
       ? copyArgs[options.format]
@@ -289,7 +331,9 @@ function timedOut(signal: AbortSignal | undefined): boolean {
 export async function transcode(options: TranscodeOptions): Promise<TranscodeResult> {
   const ffmpeg = options.ffmpegPath ?? "ffmpeg";
   const dir = path.dirname(options.output);
-  const temp = path.join(dir, `.${path.basename(options.output)}.${randomBytes(4).toString("hex")}.part`);
+  const stem = path.join(dir, `.${path.basename(options.output)}.${randomBytes(4).toString("hex")}`);
+  const temp = `${stem}.part`;
+  const pictureFile = `${stem}.ffmeta`;
   const timeoutMs = Math.min(
     options.timeoutMs ?? Number.POSITIVE_INFINITY,
     transcodeTimeoutMs(options.durationSec),
@@ -297,8 +341,18 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
   const onLine = options.onProgress
     ? createProgressParser(options.durationSec, options.onProgress)
     : undefined;
+  const media = {
+    ffmpegPath: ffmpeg,
+    ffprobePath: options.ffprobePath ?? "ffprobe",
+    timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   try {
-    const run = await runProcess(ffmpeg, transcodeArgs(options, temp), {
+    const picture =
+      options.format === "opus" &&
+      options.coverPath !== undefined &&
+      (await writePictureMetadata(options.coverPath, pictureFile, media.ffprobePath, options.signal));
+    const run = await runProcess(ffmpeg, transcodeArgs(options, temp, picture ? pictureFile : undefined), {
       signal: options.signal,
       timeoutMs,
       onStdoutLine: onLine,
@@ -314,7 +368,20 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
         `${written} bytes written, limit ${options.maxOutputBytes}`,
       );
     }
-    const probed = await probe(temp, options.ffprobePath ?? "ffprobe");
+    const probed = await probe(temp, media.ffprobePath);
+    const measured = await measureFile(temp, media);
+    const loudness = { integrated: measured.integrated, peak: measured.peak };
+    const gain = replayGainTags("TRACK", loudness);
+    if (options.format === "m4a") {
+      const atoms = m4aAtoms(options.tags);
+      await writeMp4Tags(temp, { ...atoms, freeform: { ...atoms.freeform, ...gain } });
+    } else {
+      await addTags(temp, options.format, gain, {
+        ...media,
+        ...(picture ? { cover: options.coverPath } : {}),
+      });
+    }
+    if (options.format === "mp3") await writeUsltLyrics(temp);
     await atomicMove(temp, options.output);
     const { size } = await stat(options.output);
     const deltaSec = probed.durationSec - options.durationSec;
@@ -324,6 +391,7 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
       durationSec: probed.durationSec,
       deltaSec,
       durationMismatch: Math.abs(deltaSec) > (options.durationToleranceSec ?? 5),
+      loudness,
     };
   } catch (err) {
     await rm(temp, { force: true });
@@ -344,6 +412,8 @@ export async function transcode(options: TranscodeOptions): Promise<TranscodeRes
       });
     }
     throw err;
+  } finally {
+    await rm(pictureFile, { force: true });
   }
 }
 
@@ -381,7 +451,10 @@ export async function checkSourceLength(
 
 export interface ProbeResult {
   durationSec: number;
-  /** Format and audio-stream tags, keys lower-cased (ID3 `TSRC` arrives as `tsrc`). */
+  /**
+   * Format and audio-stream tags, keys lower-cased (ID3 `TSRC` arrives as `tsrc`); an mp3's USLT lyrics
+   * (`lyrics-xxx` to ffmpeg) also as `lyrics`.
+   */
   tags: Record<string, string>;
   /** Codec of the first audio stream, e.g. `mp3`, `flac`, `aac`, `opus`. */
   codec: string;
@@ -429,6 +502,9 @@ export async function probe(
   for (const source of [json.format?.tags, audio.tags]) {
     for (const [k, v] of Object.entries(source ?? {})) tags[k.toLowerCase()] ??= v;
   }
+  // ffmpeg names an ID3 USLT frame `lyrics-<language>`; `lyrics` is the one name for every format.
+  const uslt = Object.keys(tags).find((k) => k.startsWith("lyrics-"));
+  if (uslt !== undefined) tags.lyrics ??= tags[uslt]!;
   const duration = Number(json.format?.duration ?? audio.duration ?? Number.NaN);
   return {
     durationSec: Number.isFinite(duration) ? duration : 0,

@@ -83,9 +83,13 @@ export interface TrackPathOptions {
   under?: string;
 }
 
+/** Put after the name of an explicit track's file, so it and the clean version of the song differ. */
+export const EXPLICIT_MARK = " [explicit]";
+
 /**
  * Relative path (with `/` separators, extension included) of a track under the library root.
- * The template's own `/` separate folders; a `/` inside a field value never does.
+ * The template's own `/` separate folders; a `/` inside a field value never does. An explicit track's
+ * file name ends in {@link EXPLICIT_MARK}, kept whole when the name is cut.
  */
 export function trackPath(template: string, track: Track, options: TrackPathOptions): string {
   validateTemplate(template);
@@ -100,7 +104,11 @@ export function trackPath(template: string, track: Track, options: TrackPathOpti
   const file = segments.pop() ?? "";
   return safePath(
     segments,
-    { text: file, ext: formatExtension[options.format] },
+    {
+      text: file,
+      ext: formatExtension[options.format],
+      ...(track.explicit ? { suffix: EXPLICIT_MARK } : {}),
+    },
     {
       ...(options.under ? { under: options.under } : {}),
     },

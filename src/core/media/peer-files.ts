@@ -9,7 +9,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -22,6 +22,8 @@ import { atomicWriteFile, resolveInside } from "./library.js";
 /** How long one peer fetch may take (a track or a package over a LAN). */
 const FETCH_TIMEOUT_MS = 5 * 60_000;
 const MB = 1024 * 1024;
+/** How much a file may have grown since its size was recorded (tags rewritten in place: the album gain). */
+const tagSlackBytes = MB;
 
 /** A file that is neither here nor to be had from its holder. */
 export class PeerFileError extends Error {
@@ -144,15 +146,21 @@ export function createPeerFiles(options: PeerFilesOptions): PeerFiles {
       throw new PeerFileError("refused", `${holder} answered ${response.status} for ${relPath}`);
     }
     const length = Number(response.headers.get("content-length") ?? NaN);
-    const max = Math.min(options.maxBytes, bytes ?? Infinity);
+    // The recorded size bounds what is taken, with room for tags rewritten in place since it was recorded
+    // (the album gain adds a few hundred bytes); the holder's own Content-Length must then be met exactly.
+    const max = Math.min(options.maxBytes, bytes !== undefined ? bytes + tagSlackBytes : Infinity);
     if (length > max) {
       await response.body.cancel().catch(() => undefined);
       throw new PeerFileError("too_large", `${relPath} on ${holder} is ${length} bytes, over ${max}`);
     }
     await atomicWriteFile(local, capped(response.body, max));
     const info = await stat(local);
-    if (bytes !== undefined && info.size !== bytes) {
-      throw new PeerFileError("refused", `${relPath} on ${holder} is ${info.size} bytes, not ${bytes}`);
+    if (Number.isFinite(length) ? info.size !== length : bytes !== undefined && info.size !== bytes) {
+      await rm(local, { force: true }).catch(() => undefined);
+      throw new PeerFileError(
+        "refused",
+        `${relPath} on ${holder} is ${info.size} bytes, not ${Number.isFinite(length) ? length : bytes}`,
+      );
     }
     options.logger?.info({ file: relPath, holder, bytes: info.size }, "fetched a file from its holder");
     return local;
@@ -167,8 +175,11 @@ export function createPeerFiles(options: PeerFilesOptions): PeerFiles {
     async ensureLocal(relPath, holder, opts = {}) {
       const local = resolveInside(options.libraryDir, relPath);
       const info = await stat(local).catch(() => undefined);
-      if (info?.isFile() && (opts.bytes === undefined || info.size === opts.bytes)) return local;
-      if (holder === undefined || holder === options.self) {
+      // A file this machine holds is used as it is: its size may have changed since it was recorded (the
+      // album gain rewrites tags in place). A copy of another machine's file must have the recorded size.
+      const ours = holder === undefined || holder === options.self;
+      if (info?.isFile() && (ours || opts.bytes === undefined || info.size === opts.bytes)) return local;
+      if (ours) {
         throw new PeerFileError("missing", `${relPath} is not in the library`);
       }
       // Two needs of the same file at once (two chats, two tracks of a package) fetch it once.
@@ -215,10 +226,11 @@ export async function openPeerFiles(deps: {
 export function localOnlyFiles(libraryDir: string): Pick<PeerFiles, "ensureLocal" | "self"> {
   return {
     self: undefined,
-    async ensureLocal(relPath, _holder, opts = {}) {
+    async ensureLocal(relPath) {
+      // Every file is this machine's: used as it is (its tags may have been rewritten since it was recorded).
       const local = resolveInside(libraryDir, relPath);
       const info = await stat(local).catch(() => undefined);
-      if (info?.isFile() && (opts.bytes === undefined || info.size === opts.bytes)) return local;
+      if (info?.isFile()) return local;
       throw new PeerFileError("missing", `${relPath} is not in the library`);
     },
   };

@@ -71,6 +71,18 @@ export interface TrackCache {
     botKey?: string,
   ): Promise<boolean>;
   delete(trackId: string, format: LibraryFormat): Promise<void>;
+  /**
+   * The entry's file at `path` was rewritten in place (its album gain, replaygain.ts): record its new
+   * checksum and size. Its Telegram file ids stay: the audio is the same, only a tag players read in album
+   * mode changed, which a chat never uses (so a repeat still costs no upload). Nothing happens when the
+   * entry is gone or now names another file. True when the entry was updated.
+   */
+  updateFile(
+    trackId: string,
+    format: LibraryFormat,
+    path: string,
+    file: { sha256: string; bytes: number },
+  ): Promise<boolean>;
 }
 
 // Only attach a file id to an entry that exists, atomically.
@@ -79,6 +91,16 @@ const SET_FILE_ID = `if redis.call('HEXISTS', KEYS[1], 'entry') == 1 then
   return 1
 end
 return 0`;
+
+// Rewrite the entry only while it still names the same file, atomically (cjson is Redis' own).
+const UPDATE_FILE = `local raw = redis.call('HGET', KEYS[1], 'entry')
+if not raw then return 0 end
+local entry = cjson.decode(raw)
+if entry.path ~= ARGV[1] then return 0 end
+entry.sha256 = ARGV[2]
+entry.bytes = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'entry', cjson.encode(entry))
+return 1`;
 
 /** Build the cache over an ioredis connection (the caller owns and closes it). */
 export function createTrackCache(redis: Redis, options: TrackCacheOptions): TrackCache {
@@ -131,5 +153,10 @@ export function createTrackCache(redis: Redis, options: TrackCacheOptions): Trac
     },
 
     delete: remove,
+
+    async updateFile(trackId, format, path, file) {
+      const args = [path, file.sha256, String(file.bytes)];
+      return (await redis.eval(UPDATE_FILE, 1, key(trackId, format), ...args)) === 1;
+    },
   };
 }

@@ -70,6 +70,22 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * The codec to prefer because its stream will be kept as it is (quality "original"): `aac` for m4a,
+   * `opus` for opus. Omitted: the best audio whatever its codec.
+   */
+  preferCodec?: "aac" | "opus";
+}
+
+/**
+ * yt-dlp's `-f`: the best audio-only stream (of the preferred codec first, when one is given), else the
+ * best combined one: some uploads have only combined formats left ("Requested format is not available"
+ * with bare bestaudio, yt-dlp #17666, #15909).
+ */
+export function formatSelector(preferCodec?: "aac" | "opus"): string {
+  if (preferCodec === "aac") return "ba[acodec^=mp4a]/ba/b";
+  if (preferCodec === "opus") return "ba[acodec=opus]/ba/b";
+  return "ba/b";
 }
 
 export interface DownloadResult {
@@ -270,10 +286,8 @@ export function createYtDlp(options: YtDlpOptions): YtDlp {
         "--no-playlist",
         "--ies",
         ies,
-        // Best audio-only stream, else the best combined one: some uploads have only combined formats
-        // left ("Requested format is not available" with bare bestaudio, yt-dlp #17666, #15909).
         "-f",
-        "ba/b",
+        formatSelector(opts.preferCodec),
         "--max-filesize",
         `${options.maxFileMb}M`,
         "--no-mtime",

@@ -481,6 +481,23 @@ function fromAlbumRow(row: SimplifiedTrackObject, album: AlbumObject, isrc: stri
     releaseDate: album.release_date ?? undefined,
     coverUrl: largestImage(album.images),
     albumUpc: album.external_ids?.upc,
+    ...albumCredits(album),
+  };
+}
+
+/**
+ * Genre (the first the album lists; usually none), label and copyright line (the © one before the ℗ one)
+ * of a full album object, left out when Spotify gives none.
+ */
+export function albumCredits(album: AlbumObject): Pick<Track, "genre" | "label" | "copyright"> {
+  const genre = album.genres?.find((g) => g.trim() !== "")?.trim();
+  const label = album.label?.trim();
+  const copyrights = album.copyrights ?? [];
+  const copyright = (copyrights.find((c) => c.type === "C") ?? copyrights[0])?.text.trim();
+  return {
+    ...(genre ? { genre } : {}),
+    ...(label ? { label } : {}),
+    ...(copyright ? { copyright } : {}),
   };
 }
 

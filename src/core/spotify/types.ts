@@ -37,6 +37,13 @@ export interface Track {
   releaseDate?: string;
   coverUrl?: string;
   albumUpc?: string;
+  /**
+   * Genre, label and copyright line, only when the source gives them: the Web API's full album object
+   * (an album link) has them, a track or playlist row's album and the embed page do not. Never guessed.
+   */
+  genre?: string;
+  label?: string;
+  copyright?: string;
 }
 
 export type ProviderName = "api" | "embed";

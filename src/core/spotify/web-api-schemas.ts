@@ -65,6 +65,10 @@ export function pagingSchema<T extends z.ZodType>(item: T) {
 
 export const albumSchema = simplifiedAlbumSchema.extend({
   total_tracks: z.number().int().optional(),
+  /** Only the full album object has these; `genres` is usually empty. */
+  label: z.string().nullish(),
+  copyrights: z.array(z.object({ text: z.string(), type: z.string().nullish() })).nullish(),
+  genres: z.array(z.string()).nullish(),
   tracks: pagingSchema(simplifiedTrackSchema),
 });
 

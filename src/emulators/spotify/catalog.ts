@@ -384,6 +384,18 @@ export const sprintPlaylist: CatalogPlaylist = makePlaylist(
   Array.from({ length: 20 }, (_, i) => shortAlbums[i % 2]!.tracks[Math.floor(i / 2)]!),
 );
 
+/**
+ * Twelve short tracks (both short albums, interleaved), owned by the app: more than one Telegram album
+ * (10), for the chat tests of tracks sent as they are ready.
+ */
+export const dozenPlaylist: CatalogPlaylist = makePlaylist(
+  "dozenPlaylist",
+  "A Dozen",
+  appOwner,
+  true,
+  Array.from({ length: 12 }, (_, i) => shortAlbums[(i + 1) % 2]!.tracks[Math.floor(i / 2) + 2]!),
+);
+
 /** 170 tracks, owned by the app: two pages from the API with owner authorisation, cut at 100 on the embed page. */
 export const bigPlaylist: CatalogPlaylist = makePlaylist(
   "bigPlaylist",
@@ -477,6 +489,7 @@ export const tricklingPlaylist: CatalogPlaylist = {
 export const playlists: CatalogPlaylist[] = [
   roadTripPlaylist,
   sprintPlaylist,
+  dozenPlaylist,
   bigPlaylist,
   notOwnedPlaylist,
   bigNotOwnedPlaylist,

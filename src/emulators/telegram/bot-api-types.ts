@@ -91,6 +91,8 @@ export interface Message {
   chat: Chat;
   date: number;
   edit_date?: number;
+  /** Set on each message of an album (sendMediaGroup). */
+  media_group_id?: string;
   text?: string;
   entities?: MessageEntity[];
   caption?: string;

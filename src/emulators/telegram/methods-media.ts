@@ -1,49 +1,71 @@
 /**
- * The Bot API methods that send files: sendAudio and sendDocument, with a new upload (multipart, by
- * field name or `attach://`) or a file_id seen before, an optional thumbnail and a caption. Uploads are
+ * The Bot API methods that send files: sendAudio, sendDocument and sendMediaGroup (an album of audio
+ * files or of documents), and editMessageMedia, with a new upload (multipart, by field name or
+ * `attach://`) or a file_id seen before, an optional thumbnail and a caption. Uploads are
  * stored under Telegram-like file ids so later calls and tests can find them.
  */
 import { randomBytes } from "node:crypto";
 import { badRequest } from "./bot-api-error.js";
 import { MAX_CAPTION, MAX_THUMBNAIL_BYTES } from "./bot-api-limits.js";
 import { entitiesParam, inlineMarkup } from "./bot-api-params.js";
-import { nowSeconds, type BotApiState, type MethodTable } from "./bot-api-state.js";
+import { nowSeconds, type BotApiState, type ChatState, type MethodTable } from "./bot-api-state.js";
 import type { Audio, Document, Message, PhotoSize } from "./bot-api-types.js";
 import type { MultipartFilePart } from "./multipart-parser.js";
 import type { ParamReader } from "./param-reader.js";
 import { parseFormattedText } from "./text-formatting.js";
 import { toEntry, type StoredFile, type TranscriptFile } from "./transcript.js";
 
-/** sendAudio and sendDocument. */
+/** sendAudio, sendDocument, sendMediaGroup (albums of audio or documents) and editMessageMedia. */
 export function mediaMethods(api: BotApiState): MethodTable {
   return {
     sendAudio: (p) => sendFile(api, p, "audio"),
     sendDocument: (p) => sendFile(api, p, "document"),
+    sendMediaGroup: (p) => sendMediaGroup(api, p),
+    editMessageMedia: (p) => editMessageMedia(api, p),
   };
 }
 
-function sendFile(api: BotApiState, p: ParamReader, kind: "audio" | "document"): Message {
-  const state = api.chatFor(p);
-  const caption = p.string("caption") ?? "";
-  const parseMode = p.string("parse_mode");
-  const formatted = parseFormattedText(caption, parseMode, entitiesParam(p, "caption_entities"));
-  if (formatted.text.length > MAX_CAPTION) throw badRequest("message caption is too long");
-  const markup = inlineMarkup(p);
-  const part = p.upload(kind);
-  let known: StoredFile | undefined;
-  if (part !== undefined) {
-    if (part.size === 0) throw badRequest("file must be non-empty");
-  } else {
-    const ref = p.string(kind) ?? "";
-    if (ref === "") throw badRequest(`there is no ${kind} in the request`);
-    known = api.files.get(ref);
-    if (known === undefined) throw badRequest("wrong file identifier/HTTP URL specified");
+type FileKind = "audio" | "document";
+
+/** One file message's inputs, from a call's own parameters or one InputMedia of an album. */
+interface FileInput {
+  kind: FileKind;
+  /** The new upload, or the file id of a file seen before. */
+  part?: MultipartFilePart;
+  ref?: string;
+  caption: string;
+  parseMode?: string;
+  captionEntities?: ReturnType<typeof entitiesParam>;
+  thumbPart?: MultipartFilePart;
+  performer?: string;
+  title?: string;
+  duration?: number;
+}
+
+/** The file an input names; Telegram's errors for an empty upload or an unknown file id. */
+function fileOf(api: BotApiState, input: FileInput): { file: StoredFile; uploaded: boolean } {
+  if (input.part !== undefined) {
+    if (input.part.size === 0) throw badRequest("file must be non-empty");
+    return { file: storeUpload(api, input.part, input.kind), uploaded: true };
   }
-  api.charge(kind === "audio" ? "sendaudio" : "senddocument", state);
-  const uploaded = part !== undefined;
-  const file = part !== undefined ? storeUpload(api, part, kind) : (known as StoredFile);
-  const thumbPart = p.upload("thumbnail");
+  const ref = input.ref ?? "";
+  if (ref === "") throw badRequest(`there is no ${input.kind} in the request`);
+  const known = api.files.get(ref);
+  if (known === undefined) throw badRequest("wrong file identifier/HTTP URL specified");
+  return { file: known, uploaded: false };
+}
+
+function checkCaption(input: FileInput): ReturnType<typeof parseFormattedText> {
+  const formatted = parseFormattedText(input.caption, input.parseMode, input.captionEntities ?? []);
+  if (formatted.text.length > MAX_CAPTION) throw badRequest("message caption is too long");
+  return formatted;
+}
+
+/** The audio or document part of a message, and what the transcript shows of it. */
+function attachment(api: BotApiState, input: FileInput, found: { file: StoredFile; uploaded: boolean }) {
+  const { file, uploaded } = found;
   let thumbnail: PhotoSize | undefined;
+  const thumbPart = input.thumbPart;
   if (thumbPart !== undefined && thumbPart.size > 0 && thumbPart.size <= MAX_THUMBNAIL_BYTES) {
     const t = storeUpload(api, thumbPart, "photo");
     // Dimensions are not decoded; Telegram scales thumbnails to at most 320 px.
@@ -55,7 +77,6 @@ function sendFile(api: BotApiState, p: ParamReader, kind: "audio" | "document"):
       file_size: t.size,
     };
   }
-  countUpload(api, p);
   const base = {
     file_id: file.fileId,
     file_unique_id: file.fileUniqueId,
@@ -63,15 +84,6 @@ function sendFile(api: BotApiState, p: ParamReader, kind: "audio" | "document"):
     ...(file.fileName !== undefined ? { file_name: file.fileName } : {}),
     ...(file.mimeType !== undefined ? { mime_type: file.mimeType } : {}),
     ...(thumbnail !== undefined ? { thumbnail } : {}),
-  };
-  const message: Message = {
-    message_id: state.nextMessageId++,
-    from: api.bot,
-    chat: state.chat,
-    date: nowSeconds(),
-    ...(formatted.text.length > 0 ? { caption: formatted.text } : {}),
-    ...(formatted.entities.length > 0 ? { caption_entities: formatted.entities } : {}),
-    ...(markup !== undefined ? { reply_markup: markup } : {}),
   };
   const info: TranscriptFile = {
     fileId: file.fileId,
@@ -82,31 +94,175 @@ function sendFile(api: BotApiState, p: ParamReader, kind: "audio" | "document"):
     ...(file.fileName !== undefined ? { fileName: file.fileName } : {}),
     ...(file.mimeType !== undefined ? { mimeType: file.mimeType } : {}),
   };
-  const stored = api.storeMessage(state, message, true, caption, parseMode);
-  if (kind === "audio") {
-    const performer = p.string("performer");
-    const title = p.string("title");
-    const duration = p.int("duration") ?? 0;
-    const audio: Audio = {
-      ...base,
+  if (input.kind === "audio") {
+    const duration = input.duration ?? 0;
+    const extra = {
       duration,
-      ...(performer !== undefined ? { performer } : {}),
-      ...(title !== undefined ? { title } : {}),
+      ...(input.performer !== undefined ? { performer: input.performer } : {}),
+      ...(input.title !== undefined ? { title: input.title } : {}),
     };
-    message.audio = audio;
-    stored.audio = {
-      ...info,
-      duration,
-      ...(performer !== undefined ? { performer } : {}),
-      ...(title !== undefined ? { title } : {}),
-    };
-  } else {
-    const document: Document = base;
-    message.document = document;
-    stored.document = info;
+    const audio: Audio = { ...base, ...extra };
+    return { audio, audioInfo: { ...info, ...extra } };
+  }
+  const document: Document = base;
+  return { document, documentInfo: info };
+}
+
+/** Stores a new file message in the chat and tells the tests. */
+function postFile(
+  api: BotApiState,
+  state: ChatState,
+  input: FileInput,
+  markup: Message["reply_markup"],
+  mediaGroupId?: string,
+): Message {
+  const formatted = checkCaption(input);
+  const found = fileOf(api, input);
+  const parts = attachment(api, input, found);
+  const message: Message = {
+    message_id: state.nextMessageId++,
+    from: api.bot,
+    chat: state.chat,
+    date: nowSeconds(),
+    ...(mediaGroupId !== undefined ? { media_group_id: mediaGroupId } : {}),
+    ...(formatted.text.length > 0 ? { caption: formatted.text } : {}),
+    ...(formatted.entities.length > 0 ? { caption_entities: formatted.entities } : {}),
+    ...(markup !== undefined ? { reply_markup: markup } : {}),
+  };
+  const stored = api.storeMessage(state, message, true, input.caption, input.parseMode);
+  if (parts.audio !== undefined) {
+    message.audio = parts.audio;
+    stored.audio = parts.audioInfo;
+  } else if (parts.document !== undefined) {
+    message.document = parts.document;
+    stored.document = parts.documentInfo;
   }
   api.deps.emit(() => ({ type: "message-sent", chatId: state.chat.id, entry: toEntry(stored) }));
   return message;
+}
+
+function sendFile(api: BotApiState, p: ParamReader, kind: FileKind): Message {
+  const state = api.chatFor(p);
+  const input: FileInput = {
+    kind,
+    caption: p.string("caption") ?? "",
+    captionEntities: entitiesParam(p, "caption_entities"),
+    ...optional("parseMode", p.string("parse_mode")),
+    ...optional("part", p.upload(kind)),
+    ...optional("ref", p.string(kind)),
+    ...optional("thumbPart", p.upload("thumbnail")),
+    ...optional("performer", p.string("performer")),
+    ...optional("title", p.string("title")),
+    ...optional("duration", p.int("duration")),
+  };
+  checkCaption(input);
+  if (input.part === undefined) fileOf(api, input); // an unknown file id is refused before flood control
+  const markup = inlineMarkup(p);
+  api.charge(kind === "audio" ? "sendaudio" : "senddocument", state);
+  countUpload(api, p);
+  return postFile(api, state, input, markup);
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** One InputMedia of an album or an edit, read with Telegram's checks. */
+function inputOf(p: ParamReader, raw: unknown): FileInput {
+  if (typeof raw !== "object" || raw === null) throw badRequest("can't parse InputMedia: media not found");
+  const m = raw as Record<string, unknown>;
+  const type = m.type;
+  if (type !== "audio" && type !== "document") throw badRequest(`unsupported media type "${String(type)}"`);
+  const media = typeof m.media === "string" ? m.media : "";
+  if (media === "") throw badRequest("can't parse InputMedia: media not found");
+  const attached = (ref: unknown) =>
+    typeof ref === "string" && ref.startsWith("attach://")
+      ? p.files.get(ref.slice("attach://".length))
+      : undefined;
+  const part = attached(media);
+  if (media.startsWith("attach://") && part === undefined)
+    throw badRequest("can't parse InputMedia: media not found");
+  return {
+    kind: type,
+    caption: typeof m.caption === "string" ? m.caption : "",
+    ...optional("parseMode", typeof m.parse_mode === "string" ? m.parse_mode : undefined),
+    ...optional("part", part),
+    ...(part === undefined ? { ref: media } : {}),
+    ...optional("thumbPart", attached(m.thumbnail)),
+    ...optional("performer", typeof m.performer === "string" ? m.performer : undefined),
+    ...optional("title", typeof m.title === "string" ? m.title : undefined),
+    ...optional("duration", typeof m.duration === "number" ? m.duration : undefined),
+  };
+}
+
+/** sendMediaGroup: 1 to 10 audio files (or 1 to 10 documents) as one album; no inline keyboard. */
+function sendMediaGroup(api: BotApiState, p: ParamReader): Message[] {
+  const state = api.chatFor(p);
+  const raw = p.json("media");
+  if (raw === undefined) throw badRequest('parameter "media" is required');
+  if (!Array.isArray(raw)) throw badRequest("expected an Array of InputMedia");
+  if (raw.length === 0) throw badRequest('parameter "media" is required');
+  if (raw.length > 10) throw badRequest("too many messages to send as an album");
+  const inputs = raw.map((item) => inputOf(p, item));
+  const kinds = new Set(inputs.map((i) => i.kind));
+  if (kinds.size > 1) throw badRequest(`${inputs[0]?.kind ?? "audio"} can't be mixed with other media types`);
+  for (const input of inputs) {
+    checkCaption(input);
+    if (input.part === undefined) fileOf(api, input);
+  }
+  // An album goes out as one send (Telegram shows it as one; a bot sends albums well within its limits).
+  api.charge("sendmediagroup", state);
+  countUpload(api, p);
+  const groupId = String(10_000_000_000_000 + ++api.fileCounter);
+  return inputs.map((input) => postFile(api, state, input, undefined, groupId));
+}
+
+/** editMessageMedia: puts another file in a bot's audio or document message (its place in the chat stays). */
+function editMessageMedia(api: BotApiState, p: ParamReader): Message {
+  if (p.has("inline_message_id")) throw badRequest("MESSAGE_ID_INVALID");
+  const state = api.chatFor(p);
+  const stored = state.messages.get(p.int("message_id") ?? 0);
+  if (stored === undefined || stored.deleted) throw badRequest("message to edit not found");
+  if (!stored.fromBot) throw badRequest("message can't be edited");
+  const input = inputOf(p, p.json("media"));
+  if (stored.audio === undefined && stored.document === undefined)
+    throw badRequest("there is no media in the message to edit");
+  if (
+    stored.message.media_group_id !== undefined &&
+    (stored.audio !== undefined) !== (input.kind === "audio")
+  )
+    throw badRequest(`${input.kind} can't be mixed with other media types`);
+  const formatted = checkCaption(input);
+  const found = fileOf(api, input);
+  const markup = inlineMarkup(p);
+  api.charge("editmessagemedia", state);
+  countUpload(api, p);
+  const parts = attachment(api, input, found);
+  const {
+    audio: _a,
+    document: _d,
+    caption: _c,
+    caption_entities: _ce,
+    reply_markup: _r,
+    ...rest
+  } = stored.message;
+  stored.message = {
+    ...rest,
+    edit_date: nowSeconds(),
+    ...(formatted.text.length > 0 ? { caption: formatted.text } : {}),
+    ...(formatted.entities.length > 0 ? { caption_entities: formatted.entities } : {}),
+    ...(markup !== undefined ? { reply_markup: markup } : {}),
+    ...(parts.audio !== undefined ? { audio: parts.audio } : {}),
+    ...(parts.document !== undefined ? { document: parts.document } : {}),
+  };
+  delete stored.audio;
+  delete stored.document;
+  if (parts.audioInfo !== undefined) stored.audio = parts.audioInfo;
+  if (parts.documentInfo !== undefined) stored.document = parts.documentInfo;
+  stored.sourceText = input.caption;
+  stored.editCount += 1;
+  api.deps.emit(() => ({ type: "message-edited", chatId: state.chat.id, entry: toEntry(stored) }));
+  return stored.message;
 }
 
 /** Counts every file part of an accepted upload request toward the stats. */

@@ -46,7 +46,7 @@ export interface TelegramEmulatorOptions {
   /**
    * Methods counted toward the limits above (case-insensitive). Telegram counts sends and edits, not
    * answerCallbackQuery or sendChatAction.
-   * @defaultValue ["sendMessage", "sendAudio", "sendDocument", "editMessageText", "editMessageReplyMarkup"]
+   * @defaultValue ["sendMessage", "sendAudio", "sendDocument", "sendMediaGroup", "editMessageText", "editMessageReplyMarkup", "editMessageMedia"]
    */
   readonly countedMethods?: readonly string[];
   /**
@@ -158,8 +158,10 @@ const DEFAULT_COUNTED = [
   "sendMessage",
   "sendAudio",
   "sendDocument",
+  "sendMediaGroup",
   "editMessageText",
   "editMessageReplyMarkup",
+  "editMessageMedia",
 ];
 const DEFAULT_WAIT_MS = 10_000;
 const BOT_PATH = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/;

@@ -73,6 +73,8 @@ export interface TranscriptEntry {
   readonly deleted: boolean;
   readonly audio?: TranscriptFile;
   readonly document?: TranscriptFile;
+  /** The album a file message belongs to (sendMediaGroup). */
+  readonly mediaGroupId?: string;
   readonly callbackQueries: readonly CallbackRecord[];
 }
 
@@ -108,6 +110,7 @@ export function toEntry(m: StoredMessage): TranscriptEntry {
     editCount: m.editCount,
     previousTexts: [...m.previousTexts],
     deleted: m.deleted,
+    ...(msg.media_group_id !== undefined ? { mediaGroupId: msg.media_group_id } : {}),
     ...(m.audio !== undefined ? { audio: m.audio } : {}),
     ...(m.document !== undefined ? { document: m.document } : {}),
     callbackQueries: m.callbacks.map((c) => ({ ...c })),

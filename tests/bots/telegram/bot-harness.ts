@@ -70,6 +70,8 @@ export interface BotHarness {
   ): Promise<TranscriptEntry>;
   /** The next new bot message (sent, not edited) in a chat matching `re`. */
   nextMessage(chatId: number, re: RegExp, timeoutMs?: number): Promise<TranscriptEntry>;
+  /** The next bot message in a chat, sent or edited, whose text matches `re` (a status message turning into the summary). */
+  nextText(chatId: number, re: RegExp, timeoutMs?: number): Promise<TranscriptEntry>;
   close(): Promise<void>;
 }
 
@@ -104,7 +106,10 @@ export async function createBotHarness(options: HarnessOptions = {}): Promise<Bo
     progress,
     catalog: createCatalog(catalogOptionsFromConfig(p.config.spotify)),
     trackCache,
-    linkFor: (jobId) => `https://files.example.org/c/${jobId}.zip?sig=test`,
+    linkFor: (jobId) => ({
+      url: `https://files.example.org/c/${jobId}.zip?sig=test`,
+      expiresAt: Date.now() + 72 * 3_600_000,
+    }),
     metrics,
     logger: silentLogger(),
     version: "9.9.9-test",
@@ -139,6 +144,17 @@ export async function createBotHarness(options: HarnessOptions = {}): Promise<Bo
           timeoutMs,
         )
         .then((e) => (e as Extract<EmulatorEvent, { type: "message-sent" }>).entry);
+    },
+    nextText(chatId, re, timeoutMs = 20_000) {
+      return tg
+        .waitFor(
+          (e: EmulatorEvent) =>
+            (e.type === "message-sent" || e.type === "message-edited") &&
+            e.chatId === chatId &&
+            re.test(e.entry.text),
+          timeoutMs,
+        )
+        .then((e) => (e as Extract<EmulatorEvent, { type: "message-sent" | "message-edited" }>).entry);
     },
     async ask(person, text, re, chatId) {
       const target = chatId ?? person.id;

@@ -134,14 +134,16 @@ describe("telegram bot commands", () => {
   it("the Cancel button cancels the presser's own job, answers the press and finishes the status message", async () => {
     const status = await h.ask(alice, albumLink(cyrillicAlbum.id), /Job [a-z2-9]{7}/);
     const jobId = /Job ([a-z2-9]{7})/.exec(status.text)![1]!;
-    const summary = h.nextMessage(alice.id, /cancelled \(job/);
+    const summary = h.nextText(alice.id, /cancelled \(job/);
     const press = h.tg.pressButton(alice, { messageId: status.messageId, data: `c:${jobId}` });
     const answer = await h.tg.waitForCallbackAnswer(press);
     expect(answer.answer?.text).toBe(`Job ${jobId} is cancelled.`);
-    expect((await summary).text).toContain(jobId);
+    // The status message itself says so (no second message), and its Cancel button is gone.
+    expect((await summary).messageId).toBe(status.messageId);
     const edited = h.tg.transcript(alice.id).find((m) => m.messageId === status.messageId)!;
-    expect(edited.text).toContain("Cancelled");
+    expect(edited.text).toMatch(new RegExp(`^🚫 .+: cancelled \\(job ${jobId}\\)\\.`, "u"));
     expect(edited.replyMarkup).toBeUndefined();
+    expect(h.tg.transcript(alice.id).filter((m) => m.text.includes(jobId))).toHaveLength(1);
     await vi.waitFor(async () => expect((await h.p.jobs.relays()).has(jobId)).toBe(false));
     expect((await h.ask(alice, `/cancel ${jobId}`, /already ended/)).text).toContain(jobId);
   });
@@ -153,9 +155,11 @@ describe("telegram bot commands", () => {
     await h.ask(alice, albumLink(demoAlbum.id), /Job [a-z2-9]{7}/);
     const second = await h.ask(alice, albumLink(cyrillicAlbum.id), /Job [a-z2-9]{7}/);
     const secondId = /Job ([a-z2-9]{7})/.exec(second.text)![1]!;
-    const ended = h.nextMessage(alice.id, /cancelled \(job/);
-    await h.ask(alice, `/cancel ${secondId}`, new RegExp(`Job ${secondId} is cancelled`));
-    await ended;
+    // The job is shown in her chat: its status message turns into "cancelled"; no reply repeats it.
+    const ended = h.nextText(alice.id, new RegExp(`cancelled \\(job ${secondId}\\)`));
+    h.tg.sendText(alice, `/cancel ${secondId}`);
+    expect((await ended).messageId).toBe(second.messageId);
+    expect(h.tg.transcript(alice.id).filter((m) => m.text.includes(secondId))).toHaveLength(1);
     // Alice has one job queued; one more fills her cap of 2.
     await h.ask(alice, albumLink(japaneseAlbum.id), /Job [a-z2-9]{7}/);
     const capped = await h.ask(

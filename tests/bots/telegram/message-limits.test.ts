@@ -82,10 +82,11 @@ describe("texts within Telegram's 4,096 characters", () => {
       tooBig: [],
       uploadLimitMb: 50,
       sendingAudio: true,
-      link,
+      link: { url: link, expiresAt: Date.now() + 3_600_000 },
     });
     expect(text.length).toBeLessThanOrEqual(maxMessageChars);
-    expect(text.endsWith(`Download everything: ${link}`)).toBe(true);
+    expect(text.endsWith(`\n${link}`)).toBe(true);
+    expect(text).toMatch(/Download everything \(the link works until \d\d:\d\d UTC\):/);
     expect(text).toContain("100 of 300 tracks ready · 200 failed");
     expect(text).toMatch(/… and \d+ more lines: too long for one message \(all of it is in the download\)\./);
     expect(text).toContain("2. Symphony No. 1 in C minor");

@@ -92,7 +92,11 @@ describe("renderSummary", () => {
         ],
         notes: ["The playlist was cut at 100 tracks."],
       }),
-      { ...extras, tooBig: [track(1, { bytes: 60 * 1024 * 1024 })], link: "https://x/y" },
+      {
+        ...extras,
+        tooBig: [track(1, { bytes: 60 * 1024 * 1024 })],
+        link: { url: "https://x/y", expiresAt: Date.UTC(2026, 10, 26, 18, 30) },
+      },
     );
     expect(text).toContain("1 of 3 tracks ready · 1 failed · 1 need review");
     expect(text).toContain("2. Song 2 — Artist: YouTube said: Sign in to confirm");
@@ -101,7 +105,10 @@ describe("renderSummary", () => {
     expect(text).toContain("The playlist was cut at 100 tracks.");
     expect(text).toContain("Over the 50 MB upload limit");
     expect(text).toContain("1. Song 1 — Artist (60.0 MB)");
-    expect(text).toContain("Download everything: https://x/y");
+    // The link says until when it works, and stands on a line of its own (easy to tap and copy).
+    expect(text).toMatch(
+      /\n\nDownload everything \(the link works until (2026-11-26 )?18:30 UTC\):\nhttps:\/\/x\/y$/u,
+    );
   });
 
   it("stays within 4096 characters for a long list of failures", () => {

@@ -1,6 +1,7 @@
 /**
  * A bot restart mid-job: the new instance picks the relay up from the job store, keeps editing the same
- * status message and delivers the final summary in the same chat; a job that ended while no bot ran is
+ * status message until it is the summary, and the tracks all reach the chat, in order and once each
+ * (the outbox cursor says which were queued before the restart); a job that ended while no bot ran is
  * delivered when the next one starts.
  *
  * Each test gets a harness of its own (new emulator, Redis prefix, workers and audio stand-in), so no
@@ -38,13 +39,25 @@ describe("telegram bot restart", () => {
 
     await h.restart();
     h.p.stack.audio.control.slowAudio(0);
-    const summary = await h.nextMessage(alice.id, /\(job /, 90_000);
+    const summary = await h.nextText(alice.id, /\(job /, 90_000);
+    expect(summary.messageId).toBe(status.messageId);
     expect(summary.text).toContain("5 of 5 tracks ready");
     const after = h.tg.transcript(alice.id).find((m) => m.messageId === status.messageId)!;
     expect(after.editCount).toBeGreaterThan(before.editCount);
-    expect(after.text).toContain("✅ Done");
-    // No second status message was posted for the job.
-    expect(h.tg.transcript(alice.id).filter((m) => m.text.includes(`Job ${jobId}`))).toHaveLength(1);
+    expect(after.text).toMatch(new RegExp(`^✅ .+\\(job ${jobId}\\)`, "u"));
+    // No second status or summary message was posted for the job.
+    expect(h.tg.transcript(alice.id).filter((m) => m.kind === "text" && m.text.includes(jobId))).toHaveLength(
+      1,
+    );
+    // Every track reached the chat once, in order, whether it ended before or after the restart.
+    const start = Date.now();
+    while (audioMessages(h.tg, alice.id).length < 5 && Date.now() - start < 20_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // a duplicate would show up now
+    expect(audioMessages(h.tg, alice.id).map((a) => a.audio!.title)).toEqual(
+      demoAlbum.tracks.map((t) => t.title),
+    );
     expect(h.tg.stats().tooManyRequests).toBe(0);
   }, 150_000);
 
@@ -56,12 +69,15 @@ describe("telegram bot restart", () => {
     const end = await h.p.waitForEnd(jobId, 60_000);
     expect(end.stage).toBe("done");
     expect(h.tg.transcript(bob.id).some((m) => m.text.includes("(job "))).toBe(false);
+    expect(audioMessages(h.tg, bob.id)).toHaveLength(0);
 
-    const summary = h.nextMessage(bob.id, /\(job /, 30_000);
+    // The next bot turns the status message into the summary and sends the track.
+    const summary = h.nextText(bob.id, /\(job /, 30_000);
     await h.restart();
-    expect((await summary).text).toContain("1 of 1 tracks ready");
+    expect((await summary).messageId).toBe(status.messageId);
     const edited = h.tg.transcript(bob.id).find((m) => m.messageId === status.messageId)!;
-    expect(edited.text).toContain("✅ Done");
+    expect(edited.text).toContain("1 of 1 tracks ready");
+    expect(edited.text).toMatch(new RegExp(`^✅ .+\\(job ${jobId}\\)`, "u"));
     const start = Date.now();
     while (audioMessages(h.tg, bob.id).length < 1 && Date.now() - start < 20_000) {
       await new Promise((r) => setTimeout(r, 100));

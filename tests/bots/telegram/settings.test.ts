@@ -38,10 +38,10 @@ describe("per-person settings", () => {
     return { message, answers };
   }
 
-  /** The person's /download of `link`: the job as it ended, and the summary they were sent. */
+  /** The person's /download of `link`: the job as it ended, and the summary its status message became. */
   async function downloadAndWait(person: { id: number; firstName: string }, link: string) {
     const status = await h.ask(person, `/download ${link}`, jobIdRe);
-    const summary = h.nextMessage(person.id, /tracks? ready/, 30_000);
+    const summary = h.nextText(person.id, /\(job [a-z2-9]{7}\)\n.*tracks? ready/, 30_000);
     const view: JobView = await h.p.waitForEnd(jobIdRe.exec(status.text)![1]!, 30_000);
     return { view, summary: await summary };
   }
@@ -55,7 +55,9 @@ describe("per-person settings", () => {
     const { view, summary } = await downloadAndWait(alice, trackLink);
     expect(view.stage).toBe("done");
     expect(extensions(view)).toEqual([".opus"]);
-    expect(summary.text).toContain("Download everything: https://files.example.org/c/");
+    expect(summary.text).toMatch(
+      /Download everything \(the link works until [\d: -]+UTC\):\nhttps:\/\/files\.example\.org\/c\//,
+    );
     // The delivery queued everything at once: once the chat's outbox is empty, nothing more comes.
     const outbox = createKeys(h.p.config.redis.prefix).outbox.list(alice.id);
     await vi.waitFor(async () => expect(await h.p.redis.exists(outbox)).toBe(0));

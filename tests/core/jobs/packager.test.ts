@@ -1,6 +1,7 @@
 /**
  * The download package: a real zip (read back with Info-ZIP's unzip) with the collection's folder, its
- * tracks under unique names, a playlist naming them as they are in the zip, and the cover.
+ * tracks numbered by their place in the collection under unique names, their .lrc beside them, a
+ * playlist naming them as they are in the zip, and the cover.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ describe("packCollection", () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it("names every entry once and writes a playlist that finds them in the zip", async () => {
+  it("a playlist zip numbers its tracks 01, 02, 03 by playlist order, whatever album folder they live in", async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "cdc-pack-"));
     dirs.push(root);
     const file = (rel: string, body: string) => {
@@ -51,18 +52,54 @@ describe("packCollection", () => {
     expect(bytes).toBeGreaterThan(0);
     const names = execFileSync("unzip", ["-Z1", dest]).toString().trim().split("\n");
     expect(names).toEqual([
-      "Road Trip/01 - Intro.mp3",
-      "Road Trip/01 - Intro (2).mp3",
-      "Road Trip/02 - Song.mp3",
+      "Road Trip/01 - Band A - Intro.mp3",
+      "Road Trip/02 - Band B - Intro.mp3",
+      "Road Trip/03 - Band A - Song.mp3",
       "Road Trip/Road Trip.m3u8",
       "Road Trip/cover.jpg",
     ]);
     const playlist = execFileSync("unzip", ["-p", dest, "Road Trip/Road Trip.m3u8"]).toString();
     expect(playlist.split("\n").filter((l) => l.endsWith(".mp3"))).toEqual([
-      "01 - Intro.mp3",
-      "01 - Intro (2).mp3",
-      "02 - Song.mp3",
+      "01 - Band A - Intro.mp3",
+      "02 - Band B - Intro.mp3",
+      "03 - Band A - Song.mp3",
     ]);
-    expect(execFileSync("unzip", ["-p", dest, "Road Trip/01 - Intro (2).mp3"]).toString()).toBe("bb");
+    expect(execFileSync("unzip", ["-p", dest, "Road Trip/02 - Band B - Intro.mp3"]).toString()).toBe("bb");
+  });
+
+  it("a zip keeps each track's lyrics beside it, explicit and clean versions apart, numbered by position", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "cdc-pack-"));
+    dirs.push(root);
+    const file = (rel: string, body: string) => {
+      const p = path.join(root, "library", rel);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, body);
+      return p;
+    };
+    // Tracks 3 and 7 of a playlist (the rest failed); the clean and the explicit version of one song.
+    const clean = file("Band/Album/05 - Song.m4a", "clean");
+    const explicit = file("Band/Album/05 - Song [explicit].m4a", "explicit");
+    file("Band/Album/05 - Song [explicit].lrc", "[00:01.00] la");
+    const { config } = createConfig({ dataDir: root, redis: { prefix: uniquePrefix("pack") } }, {});
+    const redis = createRedis({ url: testRedisUrl() }, "client");
+    const store = createPackageStore({ redis, keys: createKeys(config.redis.prefix), config });
+    const { path: dest } = await packCollection({
+      store,
+      folder: "Mix",
+      tracks: [
+        { file: clean, durationSec: 61, artist: "Band", title: "Song", position: 3 },
+        { file: explicit, durationSec: 61, artist: "Band", title: "Song", position: 7 },
+      ],
+      workDir: path.join(root, "tmp"),
+    }).finally(() => redis.disconnect());
+    const names = execFileSync("unzip", ["-Z1", dest]).toString().trim().split("\n");
+    expect(names).toEqual([
+      "Mix/03 - Band - Song.m4a",
+      "Mix/07 - Band - Song [explicit].m4a",
+      "Mix/07 - Band - Song [explicit].lrc",
+      "Mix/Mix.m3u8",
+    ]);
+    // unzip reads [ ] as a wildcard class, so the entry is named by a pattern.
+    expect(execFileSync("unzip", ["-p", dest, "Mix/07*.lrc"]).toString()).toBe("[00:01.00] la");
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../../../src/core/media/ffmpeg.js";
@@ -11,6 +11,7 @@ const albumRef = { kind: "album" as const, id: shortAlbum.id, uri: `spotify:albu
 
 describe("download pipeline, end to end on real Redis, yt-dlp and ffmpeg", () => {
   let p: TestPipeline;
+  let firstPackage: string | undefined;
   beforeAll(async () => {
     p = await createTestPipeline({ jobs: { workerConcurrency: 3, maxActiveDownloads: 4 } });
     await p.startWorkers();
@@ -40,10 +41,21 @@ describe("download pipeline, end to end on real Redis, yt-dlp and ffmpeg", () =>
     expect(info.hasCover).toBe(true);
     expect(Math.abs(info.durationSec - shortAlbum.tracks[0]!.durationMs / 1000)).toBeLessThan(1.5);
 
+    // Played in album mode, the album keeps its own levels: every file carries the same album gain.
+    const files = result.tracks.map((t) => path.join(libraryDir, t.file!));
+    const probes = await Promise.all(files.map((f) => probe(f)));
+    const albumGains = new Set(probes.map((i) => i.tags.replaygain_album_gain));
+    expect(albumGains.size).toBe(1);
+    expect([...albumGains][0]).toMatch(/^-?\d+\.\d\d dB$/);
+    expect(probes.every((i) => /^-?\d+\.\d\d dB$/.test(i.tags.replaygain_track_gain ?? ""))).toBe(true);
+    // ...and the result tells each file's size as it is after that rewrite.
+    expect(result.tracks.map((t) => t.bytes)).toEqual(files.map((f) => statSync(f).size));
+    firstPackage = result.packagePath;
+
     const playlist = readFileSync(path.join(libraryDir, result.playlistFile!), "utf8").split("\n");
-    const files = playlist.filter((l) => l && !l.startsWith("#"));
-    expect(files).toHaveLength(10);
-    for (const [i, t] of result.tracks.entries()) expect(files[i]).toBe(path.basename(t.file!));
+    const entries = playlist.filter((l) => l && !l.startsWith("#"));
+    expect(entries).toHaveLength(10);
+    for (const [i, t] of result.tracks.entries()) expect(entries[i]).toBe(path.basename(t.file!));
     expect(existsSync(path.join(libraryDir, result.folder!, "cover.jpg"))).toBe(true);
     expect(result.packagePath && existsSync(result.packagePath)).toBe(true);
     // No temp leftovers anywhere in the library.
@@ -60,5 +72,7 @@ describe("download pipeline, end to end on real Redis, yt-dlp and ffmpeg", () =>
     const end = await p.waitForEnd(other.job.id);
     expect(end.result!.tracks.map((t) => t.outcome)).toEqual(Array(10).fill("cached"));
     expect(p.stack.audio.stats.audioRequests).toEqual(before);
+    // The same files (album gain and all) under the same names: the same package, not a second one.
+    expect(end.result!.packagePath).toBe(firstPackage);
   }, 120_000);
 });

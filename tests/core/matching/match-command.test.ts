@@ -66,7 +66,7 @@ describe("runMatchCommand", () => {
     expect(out[3]).toMatchObject({ needsReview: false, confidence: 100 });
   });
 
-  it("says needs review when no candidate is good enough, and shows the top three in verbose mode", async () => {
+  it("says needs review when no candidate is good enough, and shows the candidates (up to five) in verbose mode", async () => {
     const line = JSON.stringify({
       track: { title: "Hello", artists: ["Adele"], durationMs: 295_000 },
       candidates: [
@@ -82,7 +82,7 @@ describe("runMatchCommand", () => {
     expect(result.needsReview).toBe(true);
     expect((result.choice as { id: string }).id).toBe("aaaaaaaaaaa");
     expect((result.reasons as string[])[0]).toMatch(/under 70: needs review/);
-    expect((result.top as unknown[]).length).toBe(3);
+    expect((result.top as unknown[]).length).toBe(4);
   });
 
   it("keeps up with a slow reader (back-pressure)", async () => {

@@ -106,9 +106,10 @@ describe("matchTrack", () => {
     expect(all.top).toHaveLength(2);
   });
 
-  it("keeps the best three for review, best first", () => {
-    const others = ["Lionel Richie", "Evanescence", "Sugarland", "Madonna"].map((name, i) =>
-      cand({ id: `other${i}`.padEnd(11, "0"), channel: `${name} - Topic`, durationSec: 200 + i }),
+  it("keeps the best five to choose from (review, Wrong song?), best first", () => {
+    const others = ["Lionel Richie", "Evanescence", "Sugarland", "Madonna", "Prince", "Bjork"].map(
+      (name, i) =>
+        cand({ id: `other${i}`.padEnd(11, "0"), channel: `${name} - Topic`, durationSec: 200 + i }),
     );
     const result = matchTrack(track(), others);
     expect(result.needsReview).toBe(true);
@@ -116,6 +117,8 @@ describe("matchTrack", () => {
       "Lionel Richie - Topic",
       "Evanescence - Topic",
       "Sugarland - Topic",
+      "Madonna - Topic",
+      "Prince - Topic",
     ]);
     expect(result.reasons[0]).toBe(`confidence ${result.confidence} is under 70: needs review`);
   });

@@ -153,7 +153,7 @@ describe("transcode, tags, cover and probe (real ffmpeg)", () => {
     });
   }
 
-  it("writes opus without a cover (skipped on purpose) and m4a with one", async () => {
+  it("a collected opus file and a collected m4a file both show their cover", async () => {
     const coverPath = await fetchCover(`${coverUrl}/cover.jpg`, {
       origins: [coverUrl],
       maxBytes: 1_000_000,
@@ -170,7 +170,7 @@ describe("transcode, tags, cover and probe (real ffmpeg)", () => {
     const opusProbe = await probe(opus.path);
     expect([opusProbe.codec, opusProbe.hasCover, opusProbe.tags.isrc, opusProbe.tags.title]).toEqual([
       "opus",
-      false,
+      true,
       "USRC17607839",
       tags.title,
     ]);

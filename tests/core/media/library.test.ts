@@ -36,6 +36,27 @@ describe("library names", () => {
     ).toBe("1987/A, B - Never Gonna Give You Up [4uLU6hMCjMI75M1A2tKUQC].opus");
   });
 
+  it("the explicit and the clean version of a song land in different files, the mark never cut", () => {
+    const clean = trackPath(template, makeTrack({ id: "clean", explicit: false }), {
+      discCount: 1,
+      format: "m4a",
+    });
+    const explicit = trackPath(template, makeTrack({ id: "dirty", explicit: true }), {
+      discCount: 1,
+      format: "m4a",
+    });
+    expect(clean).toBe("Rick Astley/Whenever You Need Somebody/01 - Never Gonna Give You Up.m4a");
+    expect(explicit).toBe(
+      "Rick Astley/Whenever You Need Somebody/01 - Never Gonna Give You Up [explicit].m4a",
+    );
+    const long = trackPath("{title}", makeTrack({ title: "y".repeat(500), explicit: true }), {
+      discCount: 1,
+      format: "opus",
+    });
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(120);
+    expect(long.endsWith("y [explicit].opus")).toBe(true);
+  });
+
   it("never lets a field climb out of the library or add folders", () => {
     const evil = makeTrack({ albumArtist: "../../..", album: "a/../../b", title: "..\\..\\win" });
     const rel = trackPath(template, evil, { discCount: 1, format: "mp3" });

@@ -55,6 +55,25 @@ describe("track cache on real Redis", () => {
     expect((await cache.get("trackB", "mp3"))?.telegramFileIds).toEqual({ default: "F3" });
   });
 
+  it("a file rewritten in place (album gain) keeps being served, with its new checksum and size", async () => {
+    const cache = createTrackCache(redis, { prefix: uniquePrefix("cache") });
+    const entry = { ...entryFor("g.mp3", "old"), durationSec: 180.010667, file: "Artist/Album/g.mp3" };
+    await cache.put("trackG", "mp3", entry);
+    expect(await cache.setTelegramFileId("trackG", "mp3", "OLD")).toBe(true);
+    writeFileSync(entry.path, "old, with album gain");
+    const next = { sha256: "cd".repeat(32), bytes: Buffer.byteLength("old, with album gain") };
+    // Another file at the entry: nothing changes.
+    expect(await cache.updateFile("trackG", "mp3", "/elsewhere/g.mp3", next)).toBe(false);
+    expect(await cache.updateFile("trackG", "mp3", entry.path, next)).toBe(true);
+    // Only a tag changed: the chat's file id is kept (a repeat still costs no upload); the rest as it was.
+    expect(await cache.get("trackG", "mp3")).toEqual({
+      ...entry,
+      ...next,
+      telegramFileIds: { default: "OLD" },
+    });
+    expect(await cache.updateFile("none", "mp3", entry.path, next)).toBe(false);
+  });
+
   it("heals entries whose file vanished or changed size", async () => {
     const prefix = uniquePrefix("cache");
     const cache = createTrackCache(redis, { prefix });

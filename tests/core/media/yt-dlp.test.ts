@@ -8,6 +8,7 @@ import {
   compareVersions,
   createYtDlp,
   filterExtraArgs,
+  formatSelector,
   isValidVideoId,
   UnsafeYtDlpArgsError,
   YtDlpError,
@@ -173,6 +174,22 @@ describe("yt-dlp against the local audio stand-in", () => {
     }
   });
 
+  it("asking for AAC to keep still downloads when the video offers only Opus", async () => {
+    const { dir, cleanup } = tempDir("ytdlprefer");
+    const webm = await startAudioSource({ tracks: [track], cacheDir: audioCacheDir, format: "webm" });
+    try {
+      const client = createYtDlp({
+        source: { kind: "local", baseUrl: webm.url, audioExt: "webm" },
+        maxFileMb: 50,
+      });
+      const result = await client.download(expectedVideoId(track), { dir, preferCodec: "aac" });
+      expect((await probe(result.path)).codec).toBe("opus");
+    } finally {
+      await webm.close();
+      cleanup();
+    }
+  });
+
   it("copies the cookies file so yt-dlp never rewrites the operator's jar", async () => {
     const { dir, cleanup } = tempDir("ytdlcookies");
     try {
@@ -284,6 +301,12 @@ describe("yt-dlp helpers", () => {
     expect(filterExtraArgs("2025.11.12", ["--js-runtimes", "node"]).kept).toEqual(["--js-runtimes", "node"]);
     expect(compareVersions("2023.03.04", "2023.03.04.1")).toBeLessThan(0);
     expect(compareVersions("2023.05.29.044647", "2023.03.04")).toBeGreaterThan(0);
+  });
+
+  it("keeping the original stream asks YouTube for AAC for m4a and Opus for opus, else any best audio", () => {
+    expect(formatSelector("aac")).toBe("ba[acodec^=mp4a]/ba/b");
+    expect(formatSelector("opus")).toBe("ba[acodec=opus]/ba/b");
+    expect(formatSelector()).toBe("ba/b");
   });
 
   it("accepts only 11-character video ids", () => {

@@ -58,11 +58,14 @@ describe("api provider", () => {
     expect(collection.tracks).toEqual([{ ...expected, albumUpc: undefined }]);
   });
 
-  it("reads an album with UPC and every track's ISRC", async () => {
+  it("reads an album with UPC, every track's ISRC and the album's label", async () => {
     const collection = await provider().resolve(spotifyRef("album", cyrillicAlbum.id));
     expect(collection.title).toBe("Белые ночи");
     expect(collection.subtitle).toBe("Ансамбль «Северный ветер»");
-    expect(collection.tracks).toEqual(cyrillicAlbum.tracks.map((t) => catalogTrackToTrack(t, emu.url)));
+    // The full album object names the label; its tracks carry it (for the file's label tag).
+    expect(collection.tracks).toEqual(
+      cyrillicAlbum.tracks.map((t) => ({ ...catalogTrackToTrack(t, emu.url), label: cyrillicAlbum.label })),
+    );
     expect(emu.control.counts.api).toBe(1 + cyrillicAlbum.tracks.length);
   });
 

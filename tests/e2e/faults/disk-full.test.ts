@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { shortAlbum } from "../../../src/emulators/spotify/index.js";
-import { alice, expectCleanEnd, spotifyLink, startRig, type Rig } from "./fault-rig.js";
+import { expectCleanEnd, expectToldOnce, spotifyLink, startRig, type Rig } from "./fault-rig.js";
 
 /** Mounts a tmpfs of `size` at a fresh dir; undefined (with the reason) when the sandbox refuses. */
 function mountSmallDisk(size: string): { dir: string } | { refused: string } {
@@ -65,7 +65,7 @@ describe("the disk filling up during a download", () => {
     // The person is told, with the reason.
     const summary = await rig.summaryFor(jobId, 30_000);
     expect(summary.text).toMatch(/disk is full/i);
-    expect(rig.tg!.transcript(alice.id).filter((m) => m.text.includes(`(job ${jobId})`))).toHaveLength(1);
+    await expectToldOnce(rig, jobId);
     await expectCleanEnd(end, rig.config, rig.config.redis.url);
   }, 150_000);
 });

@@ -42,7 +42,7 @@ export function spotifyLink(kind: "album" | "playlist" | "track", id: string): s
   return `https://open.spotify.com/${kind}/${id}`;
 }
 
-/** The wording of every final summary the bot sends (done, partly done, failed, cancelled). */
+/** The wording of every final summary (done, partly done, failed, cancelled) the status message ends as. */
 export const summaryRe = /tracks ready|I couldn't collect it|: cancelled \(job/;
 
 export interface RigOptions {
@@ -75,7 +75,12 @@ export interface Rig {
   waitForEnd(jobId: string, timeoutMs: number): Promise<JobView>;
   /** Alice sends `/download link`; resolves with the job id from the bot's status message. */
   requestByChat(link: string): Promise<string>;
-  /** The bot's final summary for a job in Alice's chat. */
+  /** Alice's chat's status message of a job (as `requestByChat` saw it sent). */
+  statusMessageId(jobId: string): number | undefined;
+  /**
+   * The bot's final summary for a job in Alice's chat: the job's status message once edited into it (or a
+   * message sent with it, for a job whose status message is not in this chat).
+   */
   summaryFor(jobId: string, timeoutMs: number): Promise<TranscriptEntry>;
   close(): Promise<void>;
 }
@@ -152,6 +157,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     throw err;
   }
   const jobs = service.core.jobs;
+  const statusMessages = new Map<string, number>();
   const rig: Rig = {
     config,
     configData: data,
@@ -185,18 +191,25 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       );
       tg.sendText(alice, `/download ${link}`);
       const event = (await status) as Extract<EmulatorEvent, { type: "message-sent" }>;
-      return /Job ([a-z2-9]{7})/.exec(event.entry.text)![1]!;
+      const jobId = /Job ([a-z2-9]{7})/.exec(event.entry.text)![1]!;
+      statusMessages.set(jobId, event.entry.messageId);
+      return jobId;
     },
+    statusMessageId: (jobId) => statusMessages.get(jobId),
     async summaryFor(jobId, timeoutMs) {
       if (!tg) throw new Error("the rig has no Telegram emulator");
-      const matches = (text: string) => summaryRe.test(text) && text.includes(`job ${jobId}`);
-      const existing = tg.transcript(alice.id).find((m) => m.kind !== "audio" && matches(m.text));
+      const matches = (m: TranscriptEntry) =>
+        m.kind === "text" && summaryRe.test(m.text) && m.text.includes(`job ${jobId}`);
+      const existing = tg.transcript(alice.id).find(matches);
       if (existing) return existing;
       const event = await tg.waitFor(
-        (e: EmulatorEvent) => e.type === "message-sent" && e.chatId === alice.id && matches(e.entry.text),
+        (e: EmulatorEvent) =>
+          (e.type === "message-sent" || e.type === "message-edited") &&
+          e.chatId === alice.id &&
+          matches(e.entry),
         timeoutMs,
       );
-      return (event as Extract<EmulatorEvent, { type: "message-sent" }>).entry;
+      return (event as Extract<EmulatorEvent, { type: "message-sent" | "message-edited" }>).entry;
     },
     async close() {
       await service.shutdown.run("test over");
@@ -334,5 +347,23 @@ export async function expectResumedWithoutRedoing(
   }
   const summary = await r.summaryFor(jobId, 30_000);
   expect(summary.text).toContain(`${tracks.length} of ${tracks.length} tracks ready`);
-  expect(r.tg!.transcript(alice.id).filter((m) => m.text.includes(`(job ${jobId})`))).toHaveLength(1);
+  await expectToldOnce(r, jobId);
+}
+
+/**
+ * The person was told how a job ended exactly once: its status message became the summary, and no other
+ * message in Alice's chat repeats it (call after `summaryFor`).
+ */
+export async function expectToldOnce(r: Rig, jobId: string): Promise<TranscriptEntry> {
+  const summary = await r.summaryFor(jobId, 1000);
+  const statusId = r.statusMessageId(jobId);
+  if (statusId !== undefined) expect(summary.messageId, "the summary is the status message").toBe(statusId);
+  const telling = r
+    .tg!.transcript(alice.id)
+    .filter((m) => summaryRe.test(m.text) && m.text.includes(`job ${jobId}`));
+  expect(
+    telling.map((m) => m.messageId),
+    "messages telling how the job ended",
+  ).toEqual([summary.messageId]);
+  return summary;
 }

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startEmbeddedRedis, type EmbeddedRedis } from "../../../src/core/redis-server.js";
 import { sprintPlaylist } from "../../../src/emulators/spotify/index.js";
 import { eventually, processesMentioning } from "../../helpers/processes.js";
-import { alice, expectCleanEnd, spotifyLink, startRig, type Rig } from "./fault-rig.js";
+import { expectCleanEnd, expectToldOnce, spotifyLink, startRig, type Rig } from "./fault-rig.js";
 
 describe("Redis killed mid-job and restarted (AOF)", () => {
   let rig: Rig | undefined;
@@ -63,7 +63,7 @@ describe("Redis killed mid-job and restarted (AOF)", () => {
     expect(r.service.workers!.running()).toBe(true);
     const summary = await r.summaryFor(jobId, 60_000);
     expect(summary.text).toContain("20 of 20 tracks ready");
-    expect(r.tg!.transcript(alice.id).filter((m) => m.text.includes(`(job ${jobId})`))).toHaveLength(1);
+    await expectToldOnce(r, jobId);
     await expectCleanEnd(end, r.config, redis.url);
 
     await rig.close();

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { shortAlbum, shortAlbums } from "../../../src/emulators/spotify/index.js";
+import { eventually } from "../../helpers/processes.js";
 import { alice, spotifyLink, startRig, type Rig } from "./fault-rig.js";
 
 const admin = { id: 3002, firstName: "Ada" };
@@ -34,6 +35,9 @@ describe("Spotify's answers, in the chat", () => {
     const summary = await r.summaryFor(first, 90_000);
     expect(summary.text).toContain(`${shortAlbum.tracks.length} of ${shortAlbum.tracks.length} tracks ready`);
     expect(summary.text).not.toMatch(/not found|mistyped|your link is wrong/iu);
+    // The tracks themselves reach the chat (the last ones may follow the summary).
+    const audios = () => r.tg!.transcript(alice.id).filter((m) => m.kind === "audio").length;
+    expect(await eventually(() => audios() === shortAlbum.tracks.length, 30_000)).toBe(true);
     const warnings = () => r.tg!.transcript(admin.id).filter((m) => m.text.startsWith("⚠️"));
     const told = await r.tg!.waitForMessage(admin.id, /Premium/u, 15_000);
     expect(told.text).toContain("Active premium subscription required for the owner of the app");

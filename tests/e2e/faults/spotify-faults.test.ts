@@ -10,7 +10,7 @@ import { createKeys } from "../../../src/core/jobs/keys.js";
 import { createOperatorNotices } from "../../../src/core/operator-notices.js";
 import { createRedis } from "../../../src/core/redis.js";
 import { shortAlbum, shortAlbums, sprintPlaylist } from "../../../src/emulators/spotify/index.js";
-import { alice, expectCleanEnd, spotifyLink, startRig, type Rig } from "./fault-rig.js";
+import { alice, expectCleanEnd, expectToldOnce, spotifyLink, startRig, type Rig } from "./fault-rig.js";
 
 const ref = { kind: "album" as const, id: shortAlbum.id, uri: `spotify:album:${shortAlbum.id}` };
 const owner = { userId: 1, chatId: 1 };
@@ -72,8 +72,9 @@ describe("Spotify faults", () => {
     expect(summary.text).toContain("I couldn't collect it");
     expect(summary.text).toMatch(/quota is used up/i);
     expect(summary.text).toMatch(/will work again once it resets/);
-    const status = rig.tg!.transcript(alice.id).find((m) => m.text.includes(`Job ${jobId}`));
-    expect(status?.text).toMatch(/❌ Failed: .*quota/i);
+    // Told once: the job's status message itself became this summary, no second message repeats it.
+    await expectToldOnce(rig, jobId);
+    expect(rig.tg!.transcript(alice.id).filter((m) => /quota/i.test(m.text))).toHaveLength(1);
     await expectCleanEnd(end, rig.config, rig.config.redis.url);
   }, 90_000);
 

@@ -13,7 +13,15 @@ import { QUEUE_TRACKS } from "../../../src/core/jobs/keys.js";
 import { videoIdFor } from "../../../src/emulators/audio-source/index.js";
 import { catalogTrackToTrack, shortAlbum, sprintPlaylist } from "../../../src/emulators/spotify/index.js";
 import { projectRoot } from "../../helpers/cli.js";
-import { alice, expectCleanEnd, spawnWorker, spotifyLink, startRig, type Rig } from "./fault-rig.js";
+import {
+  alice,
+  expectCleanEnd,
+  expectToldOnce,
+  spawnWorker,
+  spotifyLink,
+  startRig,
+  type Rig,
+} from "./fault-rig.js";
 
 const wrapper = path.join(projectRoot, "tests/helpers/yt-dlp-as-youtube.mjs");
 const admin = { id: 3001, firstName: "Ada" };
@@ -71,6 +79,7 @@ describe("YouTube's refusals", () => {
 
     // The person: one message when downloads resumed, and the summary.
     await r.summaryFor(jobId, 30_000);
+    await expectToldOnce(r, jobId);
     expect(texts(r, alice.id).filter((t) => /YouTube lets us download again/u.test(t))).toHaveLength(1);
     // The admin: told once why, and until when.
     const adminTexts = texts(r, admin.id);

@@ -1,7 +1,7 @@
 /**
  * /cancel <id> and the Cancel button (`c:<id>`). The JobService only lets a person act on their own
  * jobs, so pressing someone else's button (in a group) gets "can't find a job of yours". Every button
- * press is answered.
+ * press is answered. A cancel ends in one message: the job's status message turns into the summary.
  */
 import { Composer } from "grammy";
 import { parseJobId } from "../../../core/jobs/job-id.js";
@@ -29,7 +29,9 @@ export function cancelFeature(deps: Pick<FeatureDeps, "jobs" | "relay" | "metric
       return;
     }
     const view = await deps.jobs.cancel(id, ctx.actor); // a refusal goes to the error boundary
-    await ctx.reply(cancelledText(view));
+    // A job shown in this chat ends in its own status message ("cancelled", with what was ready): no
+    // second message says it again.
+    if (!deps.relay.isFollowing(view.id, ctx.chat.id)) await ctx.reply(cancelledText(view));
     count("ok");
     await deps.relay.refresh(view.id);
   });
