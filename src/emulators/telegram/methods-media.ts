@@ -201,11 +201,13 @@ function sendMediaGroup(api: BotApiState, p: ParamReader): Message[] {
   const raw = p.json("media");
   if (raw === undefined) throw badRequest('parameter "media" is required');
   if (!Array.isArray(raw)) throw badRequest("expected an Array of InputMedia");
-  if (raw.length === 0) throw badRequest('parameter "media" is required');
+  // The official server's texts (telegram-bot-api Client.cpp): an empty album, more than 10, a mix.
+  if (raw.length === 0) throw badRequest("there are no messages to send");
   if (raw.length > 10) throw badRequest("too many messages to send as an album");
   const inputs = raw.map((item) => inputOf(p, item));
   const kinds = new Set(inputs.map((i) => i.kind));
-  if (kinds.size > 1) throw badRequest(`${inputs[0]?.kind ?? "audio"} can't be mixed with other media types`);
+  if (kinds.size > 1)
+    throw badRequest(`${kinds.has("audio") ? "audio" : "document"} can't be mixed with other media types`);
   for (const input of inputs) {
     checkCaption(input);
     if (input.part === undefined) fileOf(api, input);
@@ -231,7 +233,7 @@ function editMessageMedia(api: BotApiState, p: ParamReader): Message {
     stored.message.media_group_id !== undefined &&
     (stored.audio !== undefined) !== (input.kind === "audio")
   )
-    throw badRequest(`${input.kind} can't be mixed with other media types`);
+    throw badRequest("can't change media type in the album"); // an audio stays audio, a document a document
   const formatted = checkCaption(input);
   const found = fileOf(api, input);
   const markup = inlineMarkup(p);

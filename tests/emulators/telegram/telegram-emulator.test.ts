@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, type RunnerHandle } from "@grammyjs/runner";
-import { Api, Bot, GrammyError, HttpError, InlineKeyboard, InputFile } from "grammy";
+import { Api, Bot, GrammyError, HttpError, InlineKeyboard, InputFile, InputMediaBuilder } from "grammy";
+import type { Message } from "grammy/types";
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
 import { runProcess } from "../../../src/core/process-runner.js";
 import {
@@ -344,6 +345,66 @@ describe("uploads", () => {
     expect(emu.stats().uploadsRejected).toBe(1);
     const ok = await api.sendDocument(chat.id, new InputFile(Buffer.alloc(9_000, 7), "small.bin"));
     expect(ok.document).toMatchObject({ file_size: 9_000, file_name: "small.bin" });
+  });
+
+  it("sends an album of audio files (sendMediaGroup) and replaces one in place (editMessageMedia), with Telegram's refusals", async () => {
+    const emu = await start();
+    const api = apiFor(emu);
+    const chat = emu.openPrivateChat(alice);
+    const audio = (n: number) =>
+      InputMediaBuilder.audio(new InputFile(mp3, `${n}.mp3`), { caption: `${n}/3`, title: `Track ${n}` });
+    const album = (await api.sendMediaGroup(chat.id, [
+      audio(1),
+      audio(2),
+      audio(3),
+    ])) as Message.AudioMessage[];
+    expect(album.map((m) => m.caption)).toEqual(["1/3", "2/3", "3/3"]);
+    const entries = emu.transcript(chat.id);
+    expect(entries.map((e) => e.kind)).toEqual(["audio", "audio", "audio"]);
+    expect(new Set(entries.map((e) => e.mediaGroupId)).size).toBe(1);
+    expect(entries[0]!.mediaGroupId).toBeDefined();
+
+    const many = Array.from({ length: 11 }, (_, i) =>
+      InputMediaBuilder.audio(album[0]!.audio.file_id, { title: `${i}` }),
+    );
+    expect((await grammyError(api.sendMediaGroup(chat.id, many))).description).toBe(
+      "Bad Request: too many messages to send as an album",
+    );
+    const mixed = [
+      InputMediaBuilder.audio(album[0]!.audio.file_id),
+      InputMediaBuilder.document(new InputFile(jpg)),
+    ];
+    expect((await grammyError(api.sendMediaGroup(chat.id, mixed as never))).description).toBe(
+      "Bad Request: audio can't be mixed with other media types",
+    );
+    expect((await grammyError(api.sendMediaGroup(chat.id, []))).description).toBe(
+      "Bad Request: there are no messages to send",
+    );
+
+    const edited = await api.editMessageMedia(
+      chat.id,
+      album[1]!.message_id,
+      InputMediaBuilder.audio(new InputFile(mp3, "fixed.mp3"), { caption: "2/3", title: "Fixed" }),
+    );
+    expect(edited).toMatchObject({ message_id: album[1]!.message_id, audio: { title: "Fixed" } });
+    const after = emu.transcript(chat.id);
+    expect(after).toHaveLength(3);
+    expect(after[1]).toMatchObject({ editCount: 1, audio: { title: "Fixed" } });
+    expect(after[1]!.audio!.fileId).not.toBe(album[1]!.audio.file_id);
+    expect(
+      (
+        await grammyError(
+          api.editMessageMedia(chat.id, album[2]!.message_id, InputMediaBuilder.document(new InputFile(jpg))),
+        )
+      ).description,
+    ).toBe("Bad Request: can't change media type in the album");
+    expect(
+      (
+        await grammyError(
+          api.editMessageMedia(chat.id, 999, InputMediaBuilder.audio(album[0]!.audio.file_id)),
+        )
+      ).description,
+    ).toBe("Bad Request: message to edit not found");
   });
 });
 
