@@ -118,6 +118,8 @@ export interface OutboxStore {
   items(chatId: number): Promise<OutboxItem[]>;
   /** Removes `item` if it is the chat's next item (it was sent, or can never be sent). */
   done(chatId: number, item: OutboxItem): Promise<void>;
+  /** Puts `items` in place of `item` if it is the chat's next item (an album split into its tracks). */
+  replaceHead(chatId: number, item: OutboxItem, items: readonly OutboxItem[]): Promise<void>;
   /** Drops everything queued for a chat (the person blocked the bot or the chat is gone). */
   clear(chatId: number): Promise<void>;
   /** When the chat's next item may be tried (ms since epoch); undefined when nothing is queued. */
@@ -162,6 +164,13 @@ if redis.call('LLEN', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[4], ARGV[4])
   redis.call('DEL', KEYS[2], KEYS[3])
 end
+return 1`;
+
+const replaceHeadScript = `
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head or cjson.decode(head)['id'] ~= ARGV[1] then return 0 end
+redis.call('LPOP', KEYS[1])
+for i = #ARGV, 2, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
 return 1`;
 
 const claimScript = `
@@ -247,6 +256,15 @@ export function createRedisOutboxStore(connection: Redis, prefix: string): Outbo
         String(chatId),
       );
     },
+    async replaceHead(chatId, item, items) {
+      await connection.eval(
+        replaceHeadScript,
+        1,
+        list(chatId),
+        item.id,
+        ...items.map((i) => JSON.stringify(i)),
+      );
+    },
     async clear(chatId) {
       await connection.multi().del(list(chatId), jobs(chatId), told(chatId)).zrem(due, String(chatId)).exec();
     },
@@ -309,6 +327,12 @@ export function createMemoryOutboxStore(): OutboxStore {
         }
       }
       if (chat !== undefined && chat.items.length === 0) chats.delete(chatId);
+      return Promise.resolve();
+    },
+    replaceHead(chatId, item, items) {
+      const chat = chats.get(chatId);
+      if (chat !== undefined && chat.items[0]?.id === item.id)
+        chat.items.splice(0, 1, ...items.map((i) => structuredClone(i)));
       return Promise.resolve();
     },
     clear(chatId) {

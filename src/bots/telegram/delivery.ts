@@ -222,6 +222,18 @@ export function createDelivery(options: DeliveryOptions): Delivery {
             await outbox.clear(chatId);
             return;
           }
+          // An album Telegram refuses, or with a file that is gone: its tracks go one by one instead, so
+          // only a track that really cannot be sent is left out (and a too-big one is said).
+          if (item.kind === "album") {
+            log.warn({ err, jobId: item.jobId }, "could not send an album; sending its tracks one by one");
+            const { tracks, kind: _kind, ...rest } = item;
+            await outbox.replaceHead(
+              chatId,
+              item,
+              tracks.map((track) => ({ ...rest, kind: "track", id: randomUUID(), track })),
+            );
+            continue;
+          }
           // This one can never be sent (a file Telegram refuses, a file that is gone): skip it.
           log.warn({ err, jobId: item.jobId }, "could not send a track");
           await outbox.done(chatId, item);
@@ -414,10 +426,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     thumbnail: (folder: string | undefined, trackFile?: string) => Promise<string | undefined>,
     log: Logger,
   ): Promise<void> {
-    const thumb = await thumbnail(item.folder, item.tracks[0]?.file);
+    // Each track its own thumbnail: a playlist's tracks come from many records.
+    const thumbs: (string | undefined)[] = [];
+    for (const track of item.tracks) thumbs.push(await thumbnail(item.folder, track.file));
     const files: { file: string | InputFile; fileId?: string; shared: boolean }[] = [];
     for (const track of item.tracks) files.push(await fileOf(track, item.format, log));
-    const media = item.tracks.map((track, i) => mediaOf(item, track, files[i]!.file, thumb));
+    const media = item.tracks.map((track, i) => mediaOf(item, track, files[i]!.file, thumbs[i]));
     let messages: Message[];
     try {
       messages = await api.sendMediaGroup(chatId, media as InputMediaAudio[], {}, apiSignal(signal));
@@ -434,7 +448,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         if (files[i]!.fileId !== undefined)
           files[i] = { file: await localFile(track, log), shared: files[i]!.shared };
       }
-      const again = item.tracks.map((track, i) => mediaOf(item, track, files[i]!.file, thumb));
+      const again = item.tracks.map((track, i) => mediaOf(item, track, files[i]!.file, thumbs[i]));
       messages = await api.sendMediaGroup(chatId, again as InputMediaAudio[], {}, apiSignal(signal));
     }
     for (const [i, track] of item.tracks.entries()) {

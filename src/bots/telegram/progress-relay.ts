@@ -124,7 +124,11 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
     const chats = followed.get(f.jobId);
     if (chats?.get(f.chatId) !== f) return;
     chats.delete(f.chatId);
-    if (chats.size === 0) followed.delete(f.jobId);
+    if (chats.size === 0) {
+      followed.delete(f.jobId);
+      // Its track reads end with it (a read under way removes its entry when it ends).
+      if (pulls.get(f.jobId)?.running !== true) pulls.delete(f.jobId);
+    }
   }
 
   function laneOf(chatId: number): Lane {

@@ -273,7 +273,11 @@ export function renderSummary(view: JobView, extras: SummaryExtras): string {
   }
   if (view.fix !== undefined && r !== undefined) {
     const fixed = r.tracks.find((t) => t.index === view.fix?.index);
-    if (fixed !== undefined && (fixed.outcome === "done" || fixed.outcome === "cached"))
+    if (
+      fixed !== undefined &&
+      (fixed.outcome === "done" || fixed.outcome === "cached") &&
+      fixed.videoId === view.fix.videoId
+    )
       out.push(
         `🔧 Track ${trackLine(fixed)} is replaced by the recording you chose, for everyone from now on.`,
       );

@@ -84,6 +84,9 @@ export interface CollectionProcessorDeps {
   metrics?: Metrics;
 }
 
+/** What a person reads of a track BullMQ gave up on (every attempt threw). */
+export const keptFailingReason = "This track kept failing.";
+
 /** Why there is no download package when packing failed for a reason other than a full disk. */
 const packingFailedMessage = "something went wrong while packing it; the tracks are sent one by one.";
 
@@ -396,11 +399,7 @@ export function createCollectionProcessor(deps: CollectionProcessorDeps) {
         title: track?.title ?? `Track ${index + 1}`,
         artists: track?.artists ?? [],
         outcome: cancelled ? "cancelled" : "failed",
-        reason: cancelled
-          ? "Cancelled."
-          : failedKey
-            ? "This track kept failing."
-            : "This track was not processed.",
+        reason: cancelled ? "Cancelled." : failedKey ? keptFailingReason : "This track was not processed.",
         warnings: [],
       };
     }

@@ -78,6 +78,8 @@ export interface JobRecord {
   who?: JobIdentity;
   stage?: JobStage;
   result?: CollectionResult;
+  /** The job retrying this one's failed tracks, once one was started (`claimRetry`). */
+  retriedBy?: string;
 }
 
 export interface JobRecords {
@@ -172,6 +174,7 @@ export function createJobRecords(redis: Redis, keys: Keys, keepSeconds: number):
         // unreadable: the job reads as unknown
       }
       if ((jobStages as readonly string[]).includes(raw.stage ?? "")) record.stage = raw.stage as JobStage;
+      if (raw.retriedBy) record.retriedBy = raw.retriedBy;
       if (raw.result) {
         try {
           const parsed = collectionResultSchema.safeParse(JSON.parse(raw.result));

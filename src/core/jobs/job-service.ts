@@ -385,6 +385,10 @@ export function createJobService(options: JobServiceOptions): JobService {
     }
     const next = await followUp(earlier);
     if (!next) throw new JobTooOldError(jobId, "retry");
+    // A second tap while the retry runs gets that retry, not "too many jobs running".
+    const already = (await records.read(jobId)).retriedBy;
+    const alreadyView = already !== undefined ? await view(already) : undefined;
+    if (alreadyView !== undefined && !isFinalStage(alreadyView.stage)) return alreadyView;
     await checkLimits(earlier.owner.userId);
     const id = newJobId();
     // One retry per job: a second tap (or a second request of the link) finds the first.
@@ -485,9 +489,15 @@ export function createJobService(options: JobServiceOptions): JobService {
     },
 
     async fixTrack(jobIdText, index, videoId, actor) {
-      const jobId = parseJobId(jobIdText);
+      let jobId = parseJobId(jobIdText);
       if (!jobId) throw new JobNotFoundError(jobIdText.slice(0, 20));
-      const earlier = await view(jobId);
+      let earlier = await view(jobId);
+      // A fix of a fix fixes the job it came from (whose record, link and /status the first fix updated), so
+      // the original never keeps the first pick.
+      for (let hop = 0; earlier?.fix !== undefined && hop < 5; hop++) {
+        jobId = earlier.fix.of;
+        earlier = await view(jobId);
+      }
       if (!earlier) throw new JobNotFoundError(jobId);
       if (!mayFix(earlier.owner, actor)) {
         throw new UserFacingError(

@@ -21,10 +21,10 @@ import type { Metrics } from "../metrics.js";
 import { createRedis } from "../redis.js";
 import type { Catalog } from "../spotify/catalog.js";
 import { createCancelBus } from "./cancel-bus.js";
-import { createCollectionProcessor } from "./collection-processor.js";
+import { createCollectionProcessor, keptFailingReason } from "./collection-processor.js";
 import { createJobRecords, endedWithoutTracks } from "./job-record.js";
 import { createPackageStore } from "./package-store.js";
-import { collectionJobDataSchema } from "./schemas.js";
+import { collectionJobDataSchema, trackJobDataSchema } from "./schemas.js";
 import { createKeys, QUEUE_COLLECTIONS, QUEUE_TRACKS } from "./keys.js";
 import { createMatchOverrides } from "./match-overrides.js";
 import { createProgressAggregator } from "./progress-aggregator.js";
@@ -202,6 +202,25 @@ export async function startWorkers(deps: WorkerRuntimeDeps): Promise<WorkerRunti
     worker.on("error", (err) => logger.warn({ err }, "worker error"));
     worker.on("failed", (job, err) => logger.warn({ err, jobId: job?.id }, "job attempt failed"));
   }
+  // BullMQ gave up on a track (its last attempt threw): say so as for any ended track, so the chat does not
+  // hold back the tracks after it until the whole collection ends, and the counts include it.
+  trackWorker.on("failed", (job) => {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const data = trackJobDataSchema.safeParse(job.data);
+    if (!data.success) return;
+    const { collectionId, index, track } = data.data;
+    void progress
+      .trackFinished(collectionId, index, "failed", track, 0, {
+        index,
+        trackId: track.id,
+        title: track.title,
+        artists: track.artists,
+        outcome: "failed",
+        reason: keptFailingReason,
+        warnings: [],
+      })
+      .catch((err: unknown) => logger.warn({ err, jobId: collectionId }, "could not record a failed track"));
+  });
   // BullMQ gave up on a collection (its last attempt threw): record the end, so the person is told and
   // the job no longer counts as running.
   collectionWorker.on("failed", (job) => {

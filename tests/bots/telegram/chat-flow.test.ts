@@ -194,5 +194,11 @@ describe("/fix: bad input gets a clear answer and changes nothing", () => {
       (await h.ask(alice, "/fix 3 https://youtu.be/dQw4w9WgXcQ", /no finished job to fix/)).text,
     ).toContain("/status");
     expect(await h.p.jobs.list({ userId: alice.id, isAdmin: false })).toEqual([]);
+
+    // With a job still running (no workers here), /fix without a job id never reaches back to an older job.
+    const status = await h.ask(alice, `https://open.spotify.com/album/${shortAlbum.id}`, /Job [a-z2-9]{7}/);
+    const running = await h.ask(alice, "/fix 3 https://youtu.be/dQw4w9WgXcQ", /still running/);
+    expect(running.text).toContain(`Your latest job ${jobIdOf(status.text)} is still running`);
+    expect(await h.p.jobs.list({ userId: alice.id, isAdmin: false })).toHaveLength(1);
   }, 60_000);
 });

@@ -14,6 +14,8 @@
  * Each test gets a harness of its own (new emulator, Redis prefix, outbox and metrics), so no test sees
  * another's fault rules, transcripts or counters, and they pass in any order.
  */
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { Api, GrammyError, InputFile } from "grammy";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { JobView } from "../../../src/core/jobs/job-service.js";
@@ -248,5 +250,21 @@ describe("telegram deliveries that must wait, and the upload limit", () => {
     }
     expect(albums.size).toBeGreaterThanOrEqual(2);
     expect([...albums.values()].every((bytes) => bytes < 1_000_000)).toBe(true);
+  }, 60_000);
+
+  it("an album with a track whose file is gone: the other tracks still arrive, in order", async () => {
+    const gina = { id: 1007, firstName: "Gina" };
+    const view = await finishedJob(h, { title: "One Lost", tracks: songs(4), owner: gina.id });
+    // The third track's file vanished from the library after the job ended.
+    await rm(path.join(h.deps.libraryDir, view.result!.tracks[2]!.file!));
+    await deliverJob(h, view, gina);
+    expect(await eventually(() => audioMessages(h.tg, gina.id).length >= 3, 30_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    const titles = songs(4).map((s) => s.title);
+    expect(audioMessages(h.tg, gina.id).map((a) => a.audio!.title)).toEqual([
+      titles[0],
+      titles[1],
+      titles[3],
+    ]);
   }, 60_000);
 });

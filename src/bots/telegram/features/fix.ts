@@ -12,6 +12,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import { parseJobId } from "../../../core/jobs/job-id.js";
 import type { JobView } from "../../../core/jobs/job-service.js";
 import type { TrackResult } from "../../../core/jobs/schemas.js";
+import { isValidVideoId } from "../../../core/media/yt-dlp.js";
 import type { BotContext } from "../context.js";
 import { displayTitle, formatDuration, isFinalStage, renderJobMessage } from "../render.js";
 import { commandArgs } from "./command-args.js";
@@ -25,8 +26,7 @@ const maxTrackButtons = 40;
 
 /** A YouTube video id from a link (youtube.com/watch, youtu.be, music.youtube.com, shorts) or a bare id. */
 export function youtubeVideoId(text: string): string | undefined {
-  const bare = /^[A-Za-z0-9_-]{11}$/.exec(text.trim());
-  if (bare) return bare[0];
+  if (isValidVideoId(text.trim())) return text.trim();
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -43,7 +43,7 @@ export function youtubeVideoId(text: string): string | undefined {
         ? url.searchParams.get("v")
         : /^\/(?:shorts|embed|live)\/([^/]+)/.exec(url.pathname)?.[1];
   }
-  return id !== null && id !== undefined && /^[A-Za-z0-9_-]{11}$/.test(id) ? id : undefined;
+  return id !== null && id !== undefined && isValidVideoId(id) ? id : undefined;
 }
 
 const watchUrl = (id: string) => `https://music.youtube.com/watch?v=${id}`;
@@ -226,7 +226,16 @@ export function fixFeature(deps: Pick<FeatureDeps, "jobs" | "relay" | "metrics">
     }
     if (jobIdText === undefined) {
       const mine = await deps.jobs.list(ctx.actor, 10);
-      jobIdText = mine.find((v) => isFinalStage(v.stage) && v.result !== undefined)?.id;
+      // Tracks arrive while a job runs: a /fix without a job id is about the newest job, never an older one.
+      const newest = mine[0];
+      if (newest !== undefined && !isFinalStage(newest.stage)) {
+        count("fix", "invalid");
+        await ctx.reply(
+          `Your latest job ${newest.id} is still running; /fix works on it once it has ended. For an older job: /fix <job id> ${n} <link> (/status lists your jobs).`,
+        );
+        return;
+      }
+      jobIdText = newest?.result !== undefined ? newest.id : undefined;
       if (jobIdText === undefined) {
         count("fix", "invalid");
         await ctx.reply("You have no finished job to fix. /status lists your jobs.");
