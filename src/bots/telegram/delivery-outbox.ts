@@ -67,8 +67,8 @@ interface OutboxFiles {
   hasLink: boolean;
   /** How many tracks the collection has, for the captions' "n/N". */
   total?: number;
-  /** Set when the message replaces the one already sent for this track (after a fix): its message id. */
-  replaces?: number;
+  /** Set when the message replaces the one already sent for this track (after a fix). */
+  replaces?: SentMessage;
 }
 
 /** One track to send as audio (or document, for flac/opus), with a "Wrong song?" button. */
@@ -84,6 +84,12 @@ export interface OutboxAlbum extends OutboxFiles {
 }
 
 export type OutboxItem = OutboxText | OutboxTrack | OutboxAlbum;
+
+/** A track's message in a chat: its id, and whether it is part of an album (which cannot carry buttons). */
+export interface SentMessage {
+  messageId: number;
+  inAlbum: boolean;
+}
 
 /** Which tracks of a job have been queued for a chat: the appended items cover `from` up to `to` (exclusive). */
 export interface CursorMove {
@@ -108,10 +114,16 @@ export interface OutboxStore {
   cursor(chatId: number, jobId: string): Promise<number>;
   /** Starts a job's tracks over for a chat (the person asked for it again). */
   resetCursor(chatId: number, jobId: string): Promise<void>;
-  /** Remembers which message shows a track of a job in a chat (to replace it after a fix). */
-  sentMessage(chatId: number, jobId: string, index: number, messageId: number): Promise<void>;
+  /** Remembers which message shows a track of a job in a chat (to replace it after a fix), and whether it is in an album. */
+  sentMessage(
+    chatId: number,
+    jobId: string,
+    index: number,
+    messageId: number,
+    inAlbum: boolean,
+  ): Promise<void>;
   /** The message showing a track of a job in a chat, when known. */
-  messageOf(chatId: number, jobId: string, index: number): Promise<number | undefined>;
+  messageOf(chatId: number, jobId: string, index: number): Promise<SentMessage | undefined>;
   /** The next item of a chat. */
   head(chatId: number): Promise<OutboxItem | undefined>;
   /** Everything queued for a chat, the next item first. */
@@ -223,16 +235,16 @@ export function createRedisOutboxStore(connection: Redis, prefix: string): Outbo
     async resetCursor(chatId, jobId) {
       await connection.del(cursor(jobId, chatId), sent(jobId, chatId));
     },
-    async sentMessage(chatId, jobId, index, messageId) {
+    async sentMessage(chatId, jobId, index, messageId, inAlbum) {
       await connection
         .multi()
-        .hset(sent(jobId, chatId), String(index), String(messageId))
+        .hset(sent(jobId, chatId), String(index), `${messageId}${inAlbum ? "a" : ""}`)
         .expire(sent(jobId, chatId), cursorTtlSeconds)
         .exec();
     },
     async messageOf(chatId, jobId, index) {
       const raw = await connection.hget(sent(jobId, chatId), String(index));
-      return raw === null ? undefined : Number(raw);
+      return raw === null ? undefined : { messageId: Number.parseInt(raw, 10), inAlbum: raw.endsWith("a") };
     },
     async head(chatId) {
       const raw = await connection.lindex(list(chatId), 0);
@@ -300,7 +312,7 @@ export function createRedisOutboxStore(connection: Redis, prefix: string): Outbo
 export function createMemoryOutboxStore(): OutboxStore {
   const chats = new Map<number, { items: OutboxItem[]; jobs: Set<string>; told: Set<string>; due: number }>();
   const cursors = new Map<string, number>();
-  const sent = new Map<string, number>();
+  const sent = new Map<string, SentMessage>();
   return {
     append(chatId, jobId, items, dueAt, move) {
       if ((cursors.get(`${jobId}:${chatId}`) ?? 0) !== move.from) return Promise.resolve(false);
@@ -359,8 +371,8 @@ export function createMemoryOutboxStore(): OutboxStore {
       for (const key of sent.keys()) if (key.startsWith(`${jobId}:${chatId}:`)) sent.delete(key);
       return Promise.resolve();
     },
-    sentMessage(chatId, jobId, index, messageId) {
-      sent.set(`${jobId}:${chatId}:${index}`, messageId);
+    sentMessage(chatId, jobId, index, messageId, inAlbum) {
+      sent.set(`${jobId}:${chatId}:${index}`, { messageId, inAlbum });
       return Promise.resolve();
     },
     messageOf: (chatId, jobId, index) => Promise.resolve(sent.get(`${jobId}:${chatId}:${index}`)),

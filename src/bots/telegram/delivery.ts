@@ -36,6 +36,7 @@ import { apiSignal } from "./api-signal.js";
 import type { DownloadLink } from "./context.js";
 import { refusedAsTooBigText, stillComingText, type WaitCause } from "./delivery-notice.js";
 import type {
+  SentMessage,
   OutboxAlbum,
   OutboxItem,
   OutboxStore,
@@ -111,6 +112,11 @@ export interface Delivery {
   resume(): Promise<number>;
   /** No new sends start; timers are dropped (what is queued stays queued). Idempotent. */
   stop(): void;
+}
+
+/** The button under a track's own message. */
+function wrongSongKeyboard(jobId: string, index: number): InlineKeyboard {
+  return new InlineKeyboard().text("🤔 Wrong song?", wrongSongData(jobId, index));
 }
 
 /** Telegram's largest album (sendMediaGroup). */
@@ -454,7 +460,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     for (const [i, track] of item.tracks.entries()) {
       const message = messages[i];
       if (message !== undefined)
-        await outbox.sentMessage(chatId, item.jobId, track.index, message.message_id);
+        await outbox.sentMessage(chatId, item.jobId, track.index, message.message_id, true);
       if (files[i]!.fileId !== undefined) options.metrics.cacheHits.inc({ kind: "telegram" });
       else await remember(track, item.format, message, files[i]!.shared, log);
     }
@@ -468,12 +474,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   ): Promise<void> {
     const { track, format } = item;
     const caption = trackCaption(track, item.total, options.doubtfulBelow, !isAudio(format));
-    const keyboard =
-      item.total !== undefined
-        ? {
-            reply_markup: new InlineKeyboard().text("🤔 Wrong song?", wrongSongData(item.jobId, track.index)),
-          }
-        : {};
+    const keyboard = { reply_markup: wrongSongKeyboard(item.jobId, track.index) };
     const meta = {
       performer: track.artists.join(", "),
       title: track.title,
@@ -506,24 +507,27 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       message = await sendFile(file, await thumbnail(item.folder, track.file));
       await remember(track, format, message, first.shared, log);
     }
-    await outbox.sentMessage(chatId, item.jobId, track.index, message.message_id);
+    await outbox.sentMessage(chatId, item.jobId, track.index, message.message_id, false);
   }
 
   /** Puts a fixed track in place of the message that had the wrong one; undefined when that message is gone. */
   async function replaceMessage(
     item: OutboxTrack,
-    messageId: number,
+    target: SentMessage,
     file: string | InputFile,
     thumb: string | undefined,
     chatId: number,
     log: Logger,
   ): Promise<Message | undefined> {
+    const { messageId } = target;
+    // A message of its own keeps its "Wrong song?" button (an edit without one would remove it).
+    const markup = target.inAlbum ? {} : { reply_markup: wrongSongKeyboard(item.jobId, item.track.index) };
     try {
       const edited = await api.editMessageMedia(
         chatId,
         messageId,
         mediaOf(item, item.track, file, thumb),
-        {},
+        markup,
         apiSignal(signal),
       );
       return edited === true ? undefined : edited;
@@ -777,6 +781,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       return keyboard !== undefined ? { text, keyboard } : { text };
     },
     async restart(jobId, chatId) {
+      // A delivery of the job still queued in the chat (held by a flood wait) carries on instead: starting
+      // over meanwhile would send its tracks twice.
+      if ((await outbox.items(chatId)).some((item) => item.jobId === jobId)) return;
       await outbox.resetCursor(chatId, jobId);
     },
     async resume() {

@@ -119,6 +119,10 @@ describe("the chat: music as soon as it is ready, fixes and retries", () => {
     const edited = ((await replaced) as Extract<EmulatorEvent, { type: "message-edited" }>).entry;
     expect(edited.audio!.fileId).not.toBe(track3.audio!.fileId);
     expect(edited.audio!.title).toBe(shortAlbum.tracks[2]!.title);
+    // A message of its own keeps its "Wrong song?" button; one in an album never had one (Telegram's rule).
+    expect(buttonsOf(edited).map((b) => b.text)).toEqual(
+      track3.mediaGroupId === undefined ? ["🤔 Wrong song?"] : [],
+    );
     expect(edited.text.startsWith("3/10")).toBe(true);
     // The choices message became the fix's status message, and ended saying what changed.
     expect((await fixSummary).messageId).toBe(candidates.messageId);

@@ -267,4 +267,24 @@ describe("telegram deliveries that must wait, and the upload limit", () => {
       titles[3],
     ]);
   }, 60_000);
+
+  it("asking again for a job whose tracks wait out a flood wait: each track still arrives once", async () => {
+    const hana = { id: 1008, firstName: "Hana" };
+    // Track 1 alone, the doubtful 2nd alone, 3-4 as an album.
+    const view = withDoubtful(
+      await finishedJob(h, { title: "Asked Twice", tracks: songs(4), owner: hana.id }),
+      2,
+    );
+    // Track 1 goes through, then Telegram wants 8 s before the next audio message.
+    h.tg.floodWait({ method: "sendAudio", chatId: hana.id, seconds: 8, afterCalls: 1 });
+    await deliverJob(h, view, hana);
+    await h.nextMessage(hana.id, still, 30_000);
+    const before = audioMessages(h.tg, hana.id).length;
+    expect(before).toBeLessThan(4);
+    // Hana asks for the same (ended) job again while the rest waits.
+    await deliverJob(h, view, hana);
+    expect(await eventually(() => audioMessages(h.tg, hana.id).length >= 4, 40_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 2500)); // a duplicate would show up now
+    expect(audioMessages(h.tg, hana.id).map((a) => a.audio!.title)).toEqual(songs(4).map((t) => t.title));
+  }, 60_000);
 });
