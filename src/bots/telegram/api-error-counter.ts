@@ -11,6 +11,11 @@ export function isNotModified(description: string | undefined): boolean {
   return description?.includes("message is not modified") ?? false;
 }
 
+/** Telegram's answers to an edit of a message that is gone (deleted by the person) or cannot be edited. */
+export function isMessageGone(description: string | undefined): boolean {
+  return /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(description ?? "");
+}
+
 export function createApiErrorCounter(metrics: Pick<Metrics, "telegramErrors">): Transformer {
   return async (prev, method, payload, signal) => {
     try {

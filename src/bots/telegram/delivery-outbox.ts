@@ -11,10 +11,11 @@
  * bot picks the chats up from the due-time index. An item is removed only after Telegram accepted it, so
  * nothing is lost; the only way to send one twice is a crash between Telegram's answer and that removal.
  *
- * Keys (named in core/jobs/keys.ts, `outbox`): per chat a list of items, the jobs queued for the chat, the
- * jobs whose wait the person was told about, the instance sending into the chat (a lock), and one sorted
- * set chat → when its next send may be tried (ms). Per job and chat a cursor (the next track to queue:
- * tracks are queued as they end, in order, each once) and the message id each track went out as.
+ * Keys (named in core/jobs/keys.ts, `outbox`): per chat a list of items, the jobs queued (a set older
+ * versions wrote; only cleared now), the jobs whose wait the person was told about, the instance sending
+ * into the chat (a lock), and one sorted set chat → when its next send may be tried (ms). Per job and
+ * chat a cursor (the next track to queue: tracks are queued as they end, in order, each once) and the
+ * message id each track went out as.
  *
  * Without Redis (tests, benchmarks that pass none) the same outbox lives in memory and does not outlive
  * the process.
@@ -151,13 +152,12 @@ export interface OutboxStore {
 }
 
 const appendScript = `
-local at = tonumber(redis.call('GET', KEYS[4]) or '0')
-if at ~= tonumber(ARGV[4]) then return 0 end
-redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[6])
-if #ARGV < 7 then return 1 end
-redis.call('SADD', KEYS[2], ARGV[1])
-for i = 7, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
-redis.call('ZADD', KEYS[3], 'NX', ARGV[2], ARGV[3])
+local at = tonumber(redis.call('GET', KEYS[3]) or '0')
+if at ~= tonumber(ARGV[3]) then return 0 end
+redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
+if #ARGV < 6 then return 1 end
+for i = 6, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[2])
 return 1`;
 
 /** How long a job's cursor and sent message ids are kept for a chat (a week: longer than a job is kept). */
@@ -214,12 +214,10 @@ export function createRedisOutboxStore(connection: Redis, prefix: string): Outbo
     async append(chatId, jobId, items, dueAt, move) {
       const added = await connection.eval(
         appendScript,
-        4,
+        3,
         list(chatId),
-        jobs(chatId),
         due,
         cursor(jobId, chatId),
-        jobId,
         String(dueAt),
         String(chatId),
         String(move.from),
@@ -310,7 +308,7 @@ export function createRedisOutboxStore(connection: Redis, prefix: string): Outbo
 
 /** The same outbox in memory: for a bot without Redis; it does not outlive the process. */
 export function createMemoryOutboxStore(): OutboxStore {
-  const chats = new Map<number, { items: OutboxItem[]; jobs: Set<string>; told: Set<string>; due: number }>();
+  const chats = new Map<number, { items: OutboxItem[]; told: Set<string>; due: number }>();
   const cursors = new Map<string, number>();
   const sent = new Map<string, SentMessage>();
   return {
@@ -320,10 +318,9 @@ export function createMemoryOutboxStore(): OutboxStore {
       if (items.length === 0) return Promise.resolve(true);
       let chat = chats.get(chatId);
       if (chat === undefined) {
-        chat = { items: [], jobs: new Set(), told: new Set(), due: dueAt };
+        chat = { items: [], told: new Set(), due: dueAt };
         chats.set(chatId, chat);
       }
-      chat.jobs.add(jobId);
       chat.items.push(...items.map((item) => structuredClone(item)));
       return Promise.resolve(true);
     },
@@ -333,10 +330,7 @@ export function createMemoryOutboxStore(): OutboxStore {
       const chat = chats.get(chatId);
       if (chat !== undefined && chat.items[0]?.id === item.id) {
         chat.items.shift();
-        if (item.last) {
-          chat.jobs.delete(item.jobId);
-          chat.told.delete(item.jobId);
-        }
+        if (item.last) chat.told.delete(item.jobId);
       }
       if (chat !== undefined && chat.items.length === 0) chats.delete(chatId);
       return Promise.resolve();

@@ -32,6 +32,7 @@ import type { Logger } from "../../core/log.js";
 import { localOnlyFiles, type PeerFiles } from "../../core/media/peer-files.js";
 import type { TrackCache } from "../../core/media/track-cache.js";
 import type { Metrics } from "../../core/metrics.js";
+import { isMessageGone } from "./api-error-counter.js";
 import { apiSignal } from "./api-signal.js";
 import type { DownloadLink } from "./context.js";
 import { refusedAsTooBigText, stillComingText, type WaitCause } from "./delivery-notice.js";
@@ -532,10 +533,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       );
       return edited === true ? undefined : edited;
     } catch (err) {
-      if (
-        err instanceof GrammyError &&
-        /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description)
-      ) {
+      if (err instanceof GrammyError && isMessageGone(err.description)) {
         log.info({ messageId }, "the message with the replaced track is gone; sending the fixed track anew");
         return undefined;
       }

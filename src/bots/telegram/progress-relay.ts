@@ -14,7 +14,7 @@ import { endedView, type JobService, type JobView } from "../../core/jobs/job-se
 import type { ProgressSubscription } from "../../core/jobs/progress-broker.js";
 import type { TrackResults } from "../../core/jobs/track-results.js";
 import type { Logger } from "../../core/log.js";
-import { isNotModified } from "./api-error-counter.js";
+import { isMessageGone, isNotModified } from "./api-error-counter.js";
 import { apiSignal } from "./api-signal.js";
 import type { Delivery } from "./delivery.js";
 import {
@@ -217,9 +217,7 @@ export function createProgressRelay(options: ProgressRelayOptions): ProgressRela
       if (!(err instanceof GrammyError)) throw err;
       if (isNotModified(err.description)) {
         f.lastText = text;
-      } else if (
-        /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description)
-      ) {
+      } else if (isMessageGone(err.description)) {
         // The person deleted the status message: show the job in a new one.
         const message = await api.sendMessage(f.chatId, text, markup, apiSignal(signal));
         f.messageId = message.message_id;

@@ -233,9 +233,10 @@ function isBotCheck(text: string | undefined): boolean {
   return text !== undefined && /not a bot|bot check|sign in to confirm|confirm you/i.test(text);
 }
 
-function trackLine(t: TrackResult): string {
-  const artists = t.artists.length > 0 ? ` — ${displayTitle(t.artists.join(", "))}` : "";
-  return `${t.index + 1}. ${displayTitle(t.title)}${artists}`;
+/** `3. Title — Artist` (numbered from 1), each part at most `max` characters. */
+export function trackLine(t: Pick<TrackResult, "index" | "title" | "artists">, max = maxTitleChars): string {
+  const artists = t.artists.length > 0 ? ` — ${displayTitle(t.artists.join(", "), max)}` : "";
+  return `${t.index + 1}. ${displayTitle(t.title, max)}${artists}`;
 }
 
 /** A reason or note as shown after a track line. */

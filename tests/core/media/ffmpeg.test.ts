@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchCover } from "../../../src/core/media/cover.js";
 import { metadataArgs, probe, transcode, type AudioTags } from "../../../src/core/media/ffmpeg.js";
 import type { LibraryFormat } from "../../../src/core/media/library.js";
-import { tempDir } from "./fixtures.js";
+import { ffmpeg, tempDir } from "./fixtures.js";
 
 const tags: AudioTags = {
   title: 'Song "One": Ёлка 東京',
@@ -21,10 +21,6 @@ const tags: AudioTags = {
   date: "2019-05-17",
   isrc: "USRC17607839",
 };
-
-function ffmpeg(args: string[]): void {
-  execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
-}
 
 describe("transcode, tags, cover and probe (real ffmpeg)", () => {
   let work: ReturnType<typeof tempDir>;

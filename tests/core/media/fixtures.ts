@@ -1,4 +1,5 @@
-/** Tracks and temp folders shared by the media tests. */
+/** Tracks, temp folders and ffmpeg-made sources shared by the media tests. */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +20,11 @@ export function makeTrack(overrides: Partial<Track> = {}): Track {
     releaseDate: "1987-11-12",
     ...overrides,
   };
+}
+
+/** Runs real ffmpeg quietly (overwriting its output): test sources such as lavfi noise and covers. */
+export function ffmpeg(args: string[]): void {
+  execFileSync("ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", ...args]);
 }
 
 /** A temp folder removed by the returned cleanup. */

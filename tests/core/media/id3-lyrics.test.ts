@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe, transcode } from "../../../src/core/media/ffmpeg.js";
 import { writeAlbumGain } from "../../../src/core/media/replaygain.js";
-import { tempDir } from "./fixtures.js";
+import { ffmpeg, tempDir } from "./fixtures.js";
 
 /** Frame ids and bodies of an ID3v2.3 tag (no unsynchronisation, as ffmpeg writes it). */
 function id3Frames(file: string): { id: string; body: Buffer }[] {
@@ -43,31 +43,9 @@ describe("mp3 lyrics (real ffmpeg)", () => {
   beforeAll(() => {
     work = tempDir("uslt");
     input = path.join(work.dir, "in.wav");
-    execFileSync("ffmpeg", [
-      "-loglevel",
-      "error",
-      "-y",
-      "-f",
-      "lavfi",
-      "-i",
-      "anoisesrc=c=pink:d=3:a=0.2",
-      "-ac",
-      "2",
-      input,
-    ]);
+    ffmpeg(["-f", "lavfi", "-i", "anoisesrc=c=pink:d=3:a=0.2", "-ac", "2", input]);
     cover = path.join(work.dir, "cover.jpg");
-    execFileSync("ffmpeg", [
-      "-loglevel",
-      "error",
-      "-y",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc=s=64x64:d=1",
-      "-frames:v",
-      "1",
-      cover,
-    ]);
+    ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x64:d=1", "-frames:v", "1", cover]);
   });
   afterAll(() => work.cleanup());
 

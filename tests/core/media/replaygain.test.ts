@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe, transcode, type AudioTags } from "../../../src/core/media/ffmpeg.js";
 import type { LibraryFormat } from "../../../src/core/media/library.js";
 import { writeAlbumGain } from "../../../src/core/media/replaygain.js";
-import { tempDir } from "./fixtures.js";
+import { ffmpeg, tempDir } from "./fixtures.js";
 
 const formats: LibraryFormat[] = ["mp3", "m4a", "opus", "flac"];
 
@@ -23,10 +23,6 @@ const tags: AudioTags = {
   explicit: true,
   sourceUrl: "https://music.youtube.com/watch?v=dQw4w9WgXcQ",
 };
-
-function ffmpeg(args: string[]): void {
-  execFileSync("ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", ...args]);
-}
 
 /** Integrated loudness (LUFS) from ffmpeg's ebur128 filter: a check independent of loudnorm. */
 function ebur128(file: string): number {

@@ -14,7 +14,7 @@ import type { JobView } from "../../../core/jobs/job-service.js";
 import type { TrackResult } from "../../../core/jobs/schemas.js";
 import { isValidVideoId } from "../../../core/media/yt-dlp.js";
 import type { BotContext } from "../context.js";
-import { displayTitle, formatDuration, isFinalStage, renderJobMessage } from "../render.js";
+import { displayTitle, formatDuration, isFinalStage, renderJobMessage, trackLine } from "../render.js";
 import { commandArgs } from "./command-args.js";
 import type { FeatureDeps } from "./feature-deps.js";
 
@@ -48,10 +48,8 @@ export function youtubeVideoId(text: string): string | undefined {
 
 const watchUrl = (id: string) => `https://music.youtube.com/watch?v=${id}`;
 
-function trackName(t: TrackResult): string {
-  const artists = t.artists.length > 0 ? ` — ${displayTitle(t.artists.join(", "), 80)}` : "";
-  return `${t.index + 1}. ${displayTitle(t.title, 80)}${artists}`;
-}
+/** A track as its buttons and choices name it: shorter than in a summary. */
+const trackName = (t: TrackResult) => trackLine(t, 80);
 
 /** The candidates message of a track: who it is now, the choices with a link each, and buttons. */
 export function renderCandidates(view: JobView, t: TrackResult): { text: string; keyboard: InlineKeyboard } {
